@@ -1,0 +1,5 @@
+"""``python -m codefill`` runs the command line."""
+
+from codefill.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The HTTP layer: one module per dialect, with its wire schemas beside it."""

@@ -1,0 +1,103 @@
+"""Build the ASGI app: routers, error handlers, and the lifespan that owns the models."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from codefill import __version__
+from codefill.api import health, ollama, openai
+from codefill.api.errors import error_response
+from codefill.api.streaming import ClientGone
+from codefill.errors import BadRequest, CodefillError, MethodNotAllowed, NotFound
+from codefill.service.completion import CompletionService
+from codefill.service.models import ModelManager
+from codefill.settings import Settings
+
+__all__ = ["build_app"]
+
+log = logging.getLogger("codefill.api")
+
+
+class _UppercaseMethod:
+    """``curl -X post`` sends the method in lower case; routes match upper case."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["method"].isupper():
+            scope = dict(scope, method=scope["method"].upper())
+        await self.app(scope, receive, send)
+
+
+def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAPI:
+    """The codefill app; ``manager`` lets tests serve a fake engine."""
+    manager = manager or ModelManager(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        preload = asyncio.get_running_loop().create_task(_preload(manager))
+        try:
+            yield
+        finally:
+            preload.cancel()
+            await manager.close()
+
+    app = FastAPI(title="codefill", version=__version__, lifespan=lifespan, docs_url=None)
+    app.state.settings = settings
+    app.state.manager = manager
+    app.state.service = CompletionService(manager)
+    app.state.default_model = "default"
+    app.include_router(health.router)
+    app.include_router(ollama.router)
+    app.include_router(openai.router)
+    _add_error_handlers(app)
+    app.add_middleware(_UppercaseMethod)
+    return app
+
+
+async def _preload(manager: ModelManager) -> None:
+    try:
+        await manager.get("default")
+    except CodefillError as error:
+        log.error("the default model failed to load: %s", error.message)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CodefillError)
+    async def codefill_error(request: Request, error: CodefillError) -> Response:
+        return error_response(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        return error_response(request, BadRequest(f"invalid request: {error.errors()[0]['msg']}"))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        route = f"{request.method} {request.url.path}"
+        failure: CodefillError
+        if error.status_code == 404:
+            failure = NotFound(f"no route {route}")
+        elif error.status_code == 405:
+            failure = MethodNotAllowed(f"method not allowed: {route}")
+        else:
+            failure = BadRequest(str(error.detail))
+        return error_response(request, failure)
+
+    @app.exception_handler(ClientGone)
+    async def client_gone(request: Request, error: ClientGone) -> Response:
+        return Response(status_code=499)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return error_response(request, CodefillError("internal error"))

@@ -1,0 +1,77 @@
+"""Shared wire helpers: strict request parsing into pydantic models, compact JSON out.
+
+Request bodies are parsed here rather than by FastAPI so that every failure becomes a
+:class:`BadRequest` that each dialect renders in its own shape (never FastAPI's 422), and so
+that clients which send JSON without a JSON content type (``curl -d``) still work.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from starlette.requests import Request
+
+from codefill.errors import BadRequest
+
+__all__ = ["Int", "WireModel", "dumps", "read_model"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _integral(value: Any) -> Any:
+    """Accept ``128.0`` for an integer field, as Ollama does; ``128.5`` still fails."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_integral)]
+
+
+class WireModel(BaseModel):
+    """Base of request schemas: strict types, unknown fields accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, the way line-oriented clients (llama.vim, Continue) want it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+async def read_model(request: Request, schema: type[M]) -> M:
+    """Read the body as JSON (whatever the content type) and validate it against ``schema``."""
+    body = await request.body()
+    if not body.strip():
+        raise BadRequest("missing request body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"the request body is not valid UTF-8 (byte {error.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadRequest(
+            f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    except RecursionError:
+        raise BadRequest("invalid JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the request body must be a JSON object")
+    try:
+        return schema.model_validate(data)
+    except ValidationError as error:
+        raise _bad_request(error) from None
+
+
+def _bad_request(error: ValidationError) -> BadRequest:
+    first = error.errors(include_url=False)[0]
+    location = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "missing":
+        return BadRequest(f"missing required field '{location}'", param=location)
+    message = first["msg"]
+    if first["type"] == "json_invalid":
+        return BadRequest(f"invalid JSON: {message}")
+    return BadRequest(f"invalid value for '{location}': {message}", param=location or None)

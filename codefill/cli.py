@@ -1,0 +1,101 @@
+"""The ``codefill`` command: ``serve`` the HTTP API, ``render`` a prompt as the model sees it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from codefill import __version__
+from codefill.errors import CodefillError, ConfigError
+from codefill.settings import Settings, load_settings
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codefill", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"codefill {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start the HTTP server")
+    serve.add_argument("--config", help="TOML configuration file (also CODEFILL_CONFIG)")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument("--threads", type=int, help="CPU threads per model (default: all cores)")
+    serve.add_argument(
+        "--ollama-format",
+        choices=["seed", "native"],
+        help="answer /api/generate in the seed's format (default) or Ollama's native one",
+    )
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+
+    render = commands.add_parser(
+        "render", help="print the text a model is given for a prompt read from stdin"
+    )
+    render.add_argument("--config", help="TOML configuration file (also CODEFILL_CONFIG)")
+    render.add_argument("--model", default="default", help="model name (default: default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    overrides = {
+        key: getattr(args, key, None)
+        for key in ("host", "port", "threads", "ollama_format", "log_level")
+    }
+    try:
+        settings = load_settings(args.config, overrides=overrides)
+    except ConfigError as error:
+        print(f"codefill: invalid configuration:\n{error}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(settings)
+    return _render(settings, args.model)
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from codefill.api.app import build_app
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        build_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        http="h11",
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def _render(settings: Settings, model: str) -> int:
+    from codefill.prompt.templates import parts_text
+    from codefill.service.completion import CompletionService
+    from codefill.service.models import ModelManager
+    from codefill.service.requests import CompletionRequest
+
+    prompt = sys.stdin.read()
+
+    async def render() -> str:
+        manager = ModelManager(settings)
+        try:
+            _, parts = await CompletionService(manager).render(CompletionRequest(model, prompt))
+            return parts_text(parts)
+        finally:
+            await manager.close()
+
+    try:
+        text = asyncio.run(render())
+    except CodefillError as error:
+        print(f"codefill: {error.message}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,183 @@
+"""The engine seam: what every engine (local llama.cpp, remote pool, fake) promises.
+
+Work crosses this seam as frozen dataclasses. A :class:`Job` carries token ids (the service
+tokenizes with the engine's :class:`Tokenizer`), sampling parameters and stop strings; the
+engine answers with :class:`Delta` values, the last of which has ``finish`` set and carries
+the :class:`Usage`. Nothing here knows about HTTP or about llama.cpp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import itertools
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from codefill.errors import CodefillError
+from codefill.types import Tokenizer
+
+__all__ = [
+    "Delta",
+    "DeltaStream",
+    "Engine",
+    "FinishReason",
+    "Job",
+    "ModelInfo",
+    "SamplingParams",
+    "Tokenizer",
+    "Usage",
+    "next_job_id",
+]
+
+_job_ids = itertools.count(1)
+
+
+def next_job_id() -> str:
+    return f"job-{next(_job_ids)}"
+
+
+class FinishReason(enum.Enum):
+    """Why a generation ended; dialects map these to their own words."""
+
+    STOP = "stop"  # end-of-generation token or a stop string
+    LENGTH = "length"  # max_tokens, the context, or the time budget ran out
+    CANCELLED = "cancelled"  # the client went away or a newer request superseded it
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Per-request sampling; ``temperature <= 0`` means greedy, ``seed=None`` a random one."""
+
+    max_tokens: int = 128
+    temperature: float = 0.8
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.0
+    repeat_last_n: int = 64
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One generation: prompt token ids in, text out."""
+
+    tokens: tuple[int, ...]
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    id: str = field(default_factory=next_job_id)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Counts and timings of one finished job, in tokens and seconds."""
+
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    queue_seconds: float = 0.0
+    prompt_seconds: float = 0.0
+    generation_seconds: float = 0.0
+
+    @property
+    def evaluated_tokens(self) -> int:
+        """Prompt tokens the model actually computed (the rest came from the KV cache)."""
+        return self.prompt_tokens - self.cached_tokens
+
+
+@dataclass(frozen=True)
+class Delta:
+    """New text from a job; the final delta has ``finish`` and ``usage`` set.
+
+    A final delta with ``error`` set means the job failed; :class:`DeltaStream` raises it.
+    """
+
+    text: str
+    finish: FinishReason | None = None
+    usage: Usage | None = None
+    error: CodefillError | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the layers above need to know about a loaded model."""
+
+    name: str
+    path: str
+    context_length: int
+    size_bytes: int = 0
+    family: str = ""
+    parameter_size: str = ""
+    quantization: str = ""
+    chat_template: str = ""
+    bos_text: str = ""
+    eos_text: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class DeltaStream:
+    """The deltas of one job, fed from any thread, read by one asyncio task.
+
+    Iterate it to the final delta, or close it early with :meth:`aclose`, which calls
+    ``on_abandon`` so the engine frees the job. A failed job raises its error when read.
+    """
+
+    def __init__(self, on_abandon: Callable[[], None]) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[Delta] = asyncio.Queue()
+        self._on_abandon = on_abandon
+        self.finished = False
+
+    def put(self, delta: Delta) -> None:
+        """Thread-safe: hand a delta to the reading task."""
+        with contextlib.suppress(RuntimeError):  # the loop is gone; nobody is reading
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, delta)
+
+    def __aiter__(self) -> DeltaStream:
+        return self
+
+    async def __anext__(self) -> Delta:
+        if self.finished:
+            raise StopAsyncIteration
+        delta = await self._queue.get()
+        if delta.finish is not None:
+            self.finished = True
+        if delta.error is not None:
+            raise delta.error
+        return delta
+
+    async def aclose(self) -> None:
+        if not self.finished:
+            self.finished = True
+            self._on_abandon()
+
+
+class Engine(ABC):
+    """A loaded model that generates. One instance per loaded model.
+
+    Contract: ``generate`` may be called from many tasks at once, from the event loop. It
+    queues the job at once (so overload is reported before any byte is sent) and returns a
+    :class:`DeltaStream` that yields deltas until one with ``finish`` set. A caller that stops
+    early (the client went away) calls ``aclose`` on the stream, which aborts the job and
+    frees its slot. ``abort(job_id)`` ends a job from elsewhere (supersession): its stream
+    then yields a final delta with ``FinishReason.CANCELLED``. ``close`` frees the model;
+    call it only when no job is running.
+    """
+
+    info: ModelInfo
+    tokenizer: Tokenizer
+
+    @abstractmethod
+    def generate(self, job: Job) -> DeltaStream:
+        """Queue the job and return its stream; raises ``Overloaded`` when the queue is full."""
+
+    @abstractmethod
+    def abort(self, job_id: str) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...

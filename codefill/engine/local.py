@@ -1,0 +1,54 @@
+"""The local engine: a llama.cpp model driven by the batching scheduler in its own thread."""
+
+from __future__ import annotations
+
+from codefill.engine.base import DeltaStream, Engine, Job
+from codefill.engine.llama_cpp import LlamaBackend
+from codefill.engine.scheduler import Scheduler, SchedulerConfig
+
+__all__ = ["LocalEngine"]
+
+
+class LocalEngine(Engine):
+    def __init__(self, backend: LlamaBackend, config: SchedulerConfig) -> None:
+        self._backend = backend
+        self.info = backend.info
+        self.tokenizer = backend
+        self.config = config
+        self._scheduler = Scheduler(backend, config)
+
+    @classmethod
+    def load(
+        cls,
+        path: str,
+        *,
+        name: str,
+        context_length: int | None,
+        threads: int,
+        config: SchedulerConfig,
+    ) -> LocalEngine:
+        """Load a GGUF file (blocking: call it from a worker thread)."""
+        backend = LlamaBackend(
+            path,
+            name=name,
+            seq_context=context_length,
+            slots=config.slots,
+            n_seq=2 * config.slots,
+            n_threads=threads,
+        )
+        return cls(backend, config)
+
+    def generate(self, job: Job) -> DeltaStream:
+        stream = DeltaStream(on_abandon=lambda: self._scheduler.abort(job.id))
+        self._scheduler.submit(job, stream.put)
+        return stream
+
+    def abort(self, job_id: str) -> None:
+        self._scheduler.abort(job_id)
+
+    def stats(self) -> dict[str, int]:
+        return self._scheduler.stats()
+
+    def close(self) -> None:
+        self._scheduler.close()
+        self._backend.close()

@@ -1,0 +1,421 @@
+"""The engine loop: slots, continuous batching and KV reuse over one llama.cpp context.
+
+One thread owns the context. Each :meth:`Scheduler.step` reads top to bottom: take new jobs
+and aborts from the inbox, admit waiting jobs into free slots, build one batch (a token for
+every generating job first, then a bounded chunk of pending prompt tokens), decode it, and
+sample for every job whose logits came out. Jobs beyond the slots wait in a bounded queue.
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from codefill.engine.base import Delta, FinishReason, Job, SamplingParams, Usage
+from codefill.engine.reuse import ReusePlan, plan_reuse
+from codefill.engine.stops import StopMatcher
+from codefill.errors import BadRequest, CodefillError, ContextOverflow, EngineError, Overloaded
+
+__all__ = ["Backend", "Scheduler", "SchedulerConfig"]
+
+log = logging.getLogger("codefill.scheduler")
+
+Sink = Callable[[Delta], None]
+
+
+class Backend(Protocol):
+    """What the scheduler needs from a model; :class:`LlamaBackend` is the real one."""
+
+    n_batch: int
+    seq_context: int
+    can_shift: bool
+
+    def decode(
+        self, tokens: list[int], positions: list[int], seqs: list[int], logits: list[bool]
+    ) -> None: ...
+
+    def new_sampler(self, params: SamplingParams) -> SamplerHandle: ...
+
+    def sample(self, sampler: SamplerHandle, index: int) -> int: ...
+
+    def piece(self, token: int) -> bytes: ...
+
+    def is_end(self, token: int) -> bool: ...
+
+    def kv_remove(self, seq: int, start: int, end: int = -1) -> None: ...
+
+    def kv_copy(self, source: int, target: int, start: int, end: int) -> None: ...
+
+    def kv_shift(self, seq: int, start: int, end: int, delta: int) -> None: ...
+
+
+class SamplerHandle(Protocol):
+    def free(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    slots: int = 4
+    max_queue: int = 64
+    prefill_chunk: int = 64  # prompt tokens per step while other jobs are generating
+    reuse_min_chunk: int = 32  # shortest moved chunk worth a KV shift; 0 turns it off
+    reuse_max_drift: int = 512  # inserted/removed tokens before a moved chunk is recomputed
+
+
+class _State(enum.Enum):
+    PROMPT = "prompt"
+    GENERATING = "generating"
+
+
+@dataclass
+class _Active:
+    """A job in a slot; mutated only by the engine thread."""
+
+    job: Job
+    sink: Sink
+    submitted: float
+    sampler: SamplerHandle
+    prompt: tuple[int, ...]
+    next_pos: int
+    held: tuple[int, int] | None  # prompt positions [start, end) waiting in the scratch seq
+    cached_tokens: int
+    state: _State = _State.PROMPT
+    started: float = 0.0
+    prompt_done: float = 0.0
+    last_token: int = -1
+    generated: int = 0
+    decoder: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace")
+    )
+    stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
+
+
+@dataclass
+class _Slot:
+    seq: int
+    scratch: int
+    cached: list[int] = field(default_factory=list)
+    last_used: float = 0.0
+    drift: int = 0
+    active: _Active | None = None
+
+
+class Scheduler:
+    """Runs jobs on a backend from its own thread; ``submit`` and ``abort`` are thread-safe."""
+
+    def __init__(self, backend: Backend, config: SchedulerConfig) -> None:
+        self._backend = backend
+        self._config = config
+        self._slots = [_Slot(seq=i, scratch=config.slots + i) for i in range(config.slots)]
+        self._waiting: collections.deque[tuple[Job, Sink, float]] = collections.deque()
+        self._aborts: set[str] = set()
+        self._lock = threading.Condition()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="codefill-engine", daemon=True)
+        self._thread.start()
+
+    # --- called from any thread ---------------------------------------------------------
+
+    def submit(self, job: Job, sink: Sink) -> None:
+        if not job.tokens:
+            raise BadRequest("the prompt is empty after templating", param="prompt")
+        if len(job.tokens) >= self._backend.seq_context:
+            raise ContextOverflow(
+                f"the prompt has {len(job.tokens)} tokens; the context holds "
+                f"{self._backend.seq_context}",
+                param="prompt",
+            )
+        with self._lock:
+            if self._closing:
+                raise CodefillError("the model is being unloaded")
+            if len(self._waiting) >= self._config.max_queue:
+                raise Overloaded("the request queue is full; retry shortly", retry_after=1)
+            self._waiting.append((job, sink, time.perf_counter()))
+            self._lock.notify()
+
+    def abort(self, job_id: str) -> None:
+        with self._lock:
+            self._aborts.add(job_id)
+            self._lock.notify()
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            busy = sum(1 for slot in self._slots if slot.active is not None)
+            return {"queued": len(self._waiting), "busy_slots": busy}
+
+    def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            self._lock.notify()
+        self._thread.join()
+
+    # --- the engine thread --------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._closing and not self._has_work():
+                    self._lock.wait()
+                if self._closing:
+                    break
+            try:
+                self.step()
+            except Exception as error:  # last resort: fail the jobs in flight, keep serving
+                log.exception("engine step failed")
+                for slot in self._slots:
+                    if slot.active is not None:
+                        self._finish(slot, FinishReason.STOP, _as_engine_error(error))
+                        self._forget(slot)
+        self._shutdown()
+
+    def _has_work(self) -> bool:
+        return bool(self._waiting or self._aborts) or any(s.active for s in self._slots)
+
+    def step(self) -> None:
+        self._apply_aborts()
+        self._admit()
+        batch = self._build_batch()
+        if batch.tokens:
+            self._backend.decode(batch.tokens, batch.positions, batch.seqs, batch.logits)
+        self._update(batch)
+
+    def _apply_aborts(self) -> None:
+        with self._lock:
+            aborts, self._aborts = self._aborts, set()
+            kept: collections.deque[tuple[Job, Sink, float]] = collections.deque()
+            dropped: list[tuple[Job, Sink, float]] = []
+            for item in self._waiting:
+                (dropped if item[0].id in aborts else kept).append(item)
+            self._waiting = kept
+        for _job, sink, submitted in dropped:
+            waited = time.perf_counter() - submitted
+            sink(Delta("", FinishReason.CANCELLED, Usage(queue_seconds=waited)))
+        for slot in self._slots:
+            if slot.active is not None and slot.active.job.id in aborts:
+                self._finish(slot, FinishReason.CANCELLED)
+
+    def _admit(self) -> None:
+        while True:
+            free = [slot for slot in self._slots if slot.active is None]
+            if not free:
+                return
+            with self._lock:
+                if not self._waiting:
+                    return
+                job, sink, submitted = self._waiting.popleft()
+            try:
+                self._start(job, sink, submitted, free)
+            except Exception as error:
+                log.exception("could not start job %s", job.id)
+                sink(Delta("", FinishReason.STOP, Usage(), error=_as_engine_error(error)))
+
+    def _start(self, job: Job, sink: Sink, submitted: float, free: list[_Slot]) -> None:
+        slot, plan = self._choose_slot(job.tokens, free)
+        held = self._apply_plan(slot, job.tokens, plan)
+        sampler = self._backend.new_sampler(job.sampling)
+        active = _Active(
+            job=job,
+            sink=sink,
+            submitted=submitted,
+            sampler=sampler,
+            prompt=job.tokens,
+            next_pos=len(slot.cached),
+            held=held,
+            cached_tokens=plan.reused,
+            started=time.perf_counter(),
+            stops=StopMatcher(job.sampling.stop),
+        )
+        slot.active = active
+        if active.held is not None and active.held[0] == active.next_pos:
+            self._restore(slot)
+
+    def _choose_slot(self, prompt: tuple[int, ...], free: list[_Slot]) -> tuple[_Slot, ReusePlan]:
+        best: tuple[int, float] | None = None
+        choice: tuple[_Slot, ReusePlan] | None = None
+        for slot in free:
+            plan = plan_reuse(
+                slot.cached,
+                prompt,
+                min_chunk=self._config.reuse_min_chunk,
+                can_shift=self._backend.can_shift,
+            )
+            if plan.chunk is not None:
+                drift = slot.drift + abs(plan.chunk[1] - plan.chunk[0])
+                if drift > self._config.reuse_max_drift:
+                    plan = ReusePlan(plan.keep)
+            score = (plan.reused, -slot.last_used)
+            if best is None or score > best:
+                best, choice = score, (slot, plan)
+        assert choice is not None
+        return choice
+
+    def _apply_plan(
+        self, slot: _Slot, prompt: tuple[int, ...], plan: ReusePlan
+    ) -> tuple[int, int] | None:
+        backend = self._backend
+        backend.kv_remove(slot.scratch, -1, -1)
+        held = None
+        if plan.chunk is not None:
+            old, new, length = plan.chunk
+            backend.kv_copy(slot.seq, slot.scratch, old, old + length)
+            backend.kv_remove(slot.seq, plan.keep, -1)
+            if new != old:
+                backend.kv_shift(slot.scratch, old, old + length, new - old)
+            held = (new, new + length)
+            slot.drift += abs(new - old)
+        else:
+            backend.kv_remove(slot.seq, plan.keep, -1)
+            slot.drift = 0
+        del slot.cached[plan.keep :]
+        return held
+
+    def _restore(self, slot: _Slot) -> None:
+        """Copy the moved chunk back from the scratch sequence once the tokens before it exist."""
+        active = slot.active
+        assert active is not None and active.held is not None
+        start, end = active.held
+        self._backend.kv_copy(slot.scratch, slot.seq, start, end)
+        self._backend.kv_remove(slot.scratch, -1, -1)
+        slot.cached.extend(active.prompt[start:end])
+        active.next_pos = end
+        active.held = None
+
+    def _build_batch(self) -> _Batch:
+        batch = _Batch()
+        generating = [s for s in self._slots if s.active and s.active.state is _State.GENERATING]
+        for slot in generating:
+            assert slot.active is not None
+            batch.add(slot.active.last_token, len(slot.cached), slot.seq, True, slot)
+        room = self._backend.n_batch - len(batch.tokens)
+        if generating:
+            room = min(room, self._config.prefill_chunk)
+        prompting = [s for s in self._slots if s.active and s.active.state is _State.PROMPT]
+        prompting.sort(key=lambda s: s.active.submitted if s.active else 0.0)
+        for slot in prompting:
+            active = slot.active
+            assert active is not None
+            stop_at = active.held[0] if active.held else len(active.prompt)
+            take = min(room, stop_at - active.next_pos)
+            if take <= 0:
+                continue
+            first = active.next_pos
+            for offset in range(take):
+                position = first + offset
+                is_last = position == len(active.prompt) - 1
+                batch.add(active.prompt[position], position, slot.seq, is_last, slot)
+            active.next_pos += take
+            room -= take
+            if room <= 0:
+                break
+        return batch
+
+    def _update(self, batch: _Batch) -> None:
+        now = time.perf_counter()
+        for index, slot in enumerate(batch.slots):
+            slot.cached.append(batch.tokens[index])
+        for index in batch.sampled:
+            slot = batch.slots[index]
+            active = slot.active
+            if active is None:
+                continue
+            if active.state is _State.PROMPT:
+                active.state = _State.GENERATING
+                active.prompt_done = now
+            token = self._backend.sample(active.sampler, index)
+            self._accept(slot, token)
+        for slot in self._slots:
+            active = slot.active
+            if active and active.held is not None and active.next_pos == active.held[0]:
+                self._restore(slot)
+
+    def _accept(self, slot: _Slot, token: int) -> None:
+        active = slot.active
+        assert active is not None
+        active.generated += 1
+        if self._backend.is_end(token):
+            self._finish(slot, FinishReason.STOP)
+            return
+        active.last_token = token
+        text = active.stops.feed(active.decoder.decode(self._backend.piece(token)))
+        if active.stops.stopped:
+            if text:
+                active.sink(Delta(text))
+            self._finish(slot, FinishReason.STOP)
+            return
+        if text:
+            active.sink(Delta(text))
+        out_of_room = len(slot.cached) + 1 >= self._backend.seq_context
+        if active.generated >= active.job.sampling.max_tokens or out_of_room:
+            self._finish(slot, FinishReason.LENGTH)
+
+    def _forget(self, slot: _Slot) -> None:
+        """Drop a slot's cache after a failed decode left it in an unknown state."""
+        self._backend.kv_remove(slot.seq, -1, -1)
+        self._backend.kv_remove(slot.scratch, -1, -1)
+        slot.cached.clear()
+        slot.drift = 0
+
+    def _finish(
+        self, slot: _Slot, reason: FinishReason, error: CodefillError | None = None
+    ) -> None:
+        active = slot.active
+        assert active is not None
+        tail = "" if active.stops.stopped else active.stops.feed(active.decoder.decode(b"", True))
+        tail += active.stops.flush()
+        if active.held is not None:
+            self._backend.kv_remove(slot.scratch, -1, -1)
+        active.sampler.free()
+        now = time.perf_counter()
+        prompt_done = active.prompt_done or now
+        usage = Usage(
+            prompt_tokens=len(active.prompt),
+            cached_tokens=active.cached_tokens,
+            completion_tokens=active.generated,
+            queue_seconds=active.started - active.submitted,
+            prompt_seconds=prompt_done - active.started,
+            generation_seconds=now - prompt_done if active.prompt_done else 0.0,
+        )
+        slot.active = None
+        slot.last_used = now
+        active.sink(Delta(tail, reason, usage, error))
+
+    def _shutdown(self) -> None:
+        for slot in self._slots:
+            if slot.active is not None:
+                self._finish(slot, FinishReason.CANCELLED)
+        with self._lock:
+            waiting, self._waiting = self._waiting, collections.deque()
+        for _job, sink, _submitted in waiting:
+            sink(Delta("", FinishReason.CANCELLED, Usage()))
+
+
+def _as_engine_error(error: Exception) -> CodefillError:
+    if isinstance(error, CodefillError):
+        return error
+    return EngineError(f"generation failed: {error}")
+
+
+@dataclass
+class _Batch:
+    tokens: list[int] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+    logits: list[bool] = field(default_factory=list)
+    slots: list[_Slot] = field(default_factory=list)
+    sampled: list[int] = field(default_factory=list)
+
+    def add(self, token: int, position: int, seq: int, logits: bool, slot: _Slot) -> None:
+        if logits:
+            self.sampled.append(len(self.tokens))
+        self.tokens.append(token)
+        self.positions.append(position)
+        self.seqs.append(seq)
+        self.logits.append(logits)
+        self.slots.append(slot)

@@ -1,0 +1,105 @@
+"""One exception tree for everything codefill refuses or fails to do.
+
+    CodefillError                 status 500: a server-side failure
+    ├── BadRequest                400: the request is malformed (``param`` names the field)
+    │   └── ContextOverflow       400: the prompt cannot fit the model's context
+    ├── Unauthorized              401: missing or wrong API key
+    ├── NotFound                  404: no such route
+    │   └── ModelNotFound         404: no model by that name
+    ├── MethodNotAllowed          405: the route exists, the method does not
+    ├── PayloadTooLarge           413: the request body is over the limit
+    ├── Overloaded                503: the queue is full (``retry_after`` seconds)
+    ├── ModelLoadError            500: a model file cannot be loaded
+    └── EngineError               500: the engine failed while generating
+
+Each HTTP dialect maps these to its own body shape in one function; nothing below the
+HTTP layer knows about status codes beyond the number carried here.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadRequest",
+    "CodefillError",
+    "ConfigError",
+    "ContextOverflow",
+    "EngineError",
+    "MethodNotAllowed",
+    "ModelLoadError",
+    "ModelNotFound",
+    "NotFound",
+    "Overloaded",
+    "PayloadTooLarge",
+    "Unauthorized",
+]
+
+
+class CodefillError(Exception):
+    """Root of the tree; ``status`` is the HTTP status a dialect should answer with."""
+
+    status = 500
+    kind = "api_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(CodefillError):
+    status = 400
+    kind = "invalid_request_error"
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class ContextOverflow(BadRequest):
+    pass
+
+
+class Unauthorized(CodefillError):
+    status = 401
+    kind = "authentication_error"
+
+
+class NotFound(CodefillError):
+    status = 404
+    kind = "not_found_error"
+
+
+class MethodNotAllowed(CodefillError):
+    status = 405
+    kind = "invalid_request_error"
+
+
+class ModelNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"model '{name}' not found")
+        self.name = name
+
+
+class PayloadTooLarge(CodefillError):
+    status = 413
+    kind = "invalid_request_error"
+
+
+class Overloaded(CodefillError):
+    status = 503
+    kind = "server_overloaded"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ModelLoadError(CodefillError):
+    kind = "model_load_error"
+
+
+class EngineError(CodefillError):
+    pass
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; raised before the server starts, never over HTTP."""

@@ -1,0 +1,1 @@
+"""Prompt building: meta parsing, templates, chat rendering, truncation. Pure functions."""

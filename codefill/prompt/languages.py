@@ -1,0 +1,85 @@
+"""File extension to language name, for prompts whose header names a path but no language."""
+
+from __future__ import annotations
+
+import posixpath
+
+__all__ = ["language_for_path"]
+
+_BY_EXTENSION: dict[str, str] = {
+    ".py": "Python",
+    ".pyi": "Python",
+    ".js": "JavaScript",
+    ".mjs": "JavaScript",
+    ".cjs": "JavaScript",
+    ".jsx": "JavaScript",
+    ".ts": "TypeScript",
+    ".tsx": "TypeScript",
+    ".go": "Go",
+    ".rs": "Rust",
+    ".java": "Java",
+    ".kt": "Kotlin",
+    ".kts": "Kotlin",
+    ".scala": "Scala",
+    ".c": "C",
+    ".h": "C",
+    ".cc": "C++",
+    ".cpp": "C++",
+    ".cxx": "C++",
+    ".hpp": "C++",
+    ".hh": "C++",
+    ".hxx": "C++",
+    ".cs": "C#",
+    ".rb": "Ruby",
+    ".php": "PHP",
+    ".swift": "Swift",
+    ".m": "Objective-C",
+    ".lua": "Lua",
+    ".r": "R",
+    ".jl": "Julia",
+    ".sh": "Shell",
+    ".bash": "Shell",
+    ".zsh": "Shell",
+    ".ps1": "PowerShell",
+    ".sql": "SQL",
+    ".html": "HTML",
+    ".htm": "HTML",
+    ".css": "CSS",
+    ".scss": "SCSS",
+    ".vue": "Vue",
+    ".svelte": "Svelte",
+    ".dart": "Dart",
+    ".ex": "Elixir",
+    ".exs": "Elixir",
+    ".erl": "Erlang",
+    ".hs": "Haskell",
+    ".ml": "OCaml",
+    ".clj": "Clojure",
+    ".zig": "Zig",
+    ".nim": "Nim",
+    ".pl": "Perl",
+    ".md": "Markdown",
+    ".json": "JSON",
+    ".yaml": "YAML",
+    ".yml": "YAML",
+    ".toml": "TOML",
+    ".xml": "XML",
+    ".tf": "Terraform",
+    ".proto": "Protocol Buffers",
+    ".vim": "Vim Script",
+}
+
+_BY_NAME: dict[str, str] = {
+    "makefile": "Makefile",
+    "dockerfile": "Dockerfile",
+    "cmakelists.txt": "CMake",
+}
+
+
+def language_for_path(path: str) -> str:
+    """The language of a file path from its name or extension; "" when unknown."""
+    name = posixpath.basename(path.replace("\\", "/")).lower()
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    _, extension = posixpath.splitext(name)
+    return _BY_EXTENSION.get(extension, "")

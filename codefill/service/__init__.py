@@ -1,0 +1,1 @@
+"""Serving logic between the HTTP dialects and the engines: models, prompts, streams."""

@@ -1,0 +1,132 @@
+"""Loaded models: load on first use in a worker thread, pick each model's template and stops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codefill.builtin import resolve_builtin
+from codefill.engine.base import Engine
+from codefill.errors import CodefillError, ModelLoadError
+from codefill.prompt.fim import PREFIX_ONLY, FimFamily, detect_family
+from codefill.prompt.templates import Template
+from codefill.service.registry import ModelRegistry
+from codefill.settings import ModelConfig, Settings
+
+__all__ = ["EngineLoader", "LoadedModel", "ModelManager", "local_loader"]
+
+log = logging.getLogger("codefill.models")
+
+EngineLoader = Callable[[ModelConfig, Settings], Engine]
+
+
+def local_loader(config: ModelConfig, settings: Settings) -> Engine:
+    """Load a GGUF model into the local llama.cpp engine (blocking)."""
+    from codefill.engine.local import LocalEngine
+    from codefill.engine.scheduler import SchedulerConfig
+
+    path = config.path or resolve_builtin(config.builtin or "", Path(settings.cache_dir))
+    scheduler = SchedulerConfig(
+        slots=settings.slots,
+        max_queue=settings.max_queue,
+        prefill_chunk=settings.prefill_chunk,
+        reuse_min_chunk=settings.reuse_min_chunk,
+    )
+    return LocalEngine.load(
+        path,
+        name=config.name,
+        context_length=config.context_length,
+        threads=settings.thread_count,
+        config=scheduler,
+    )
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to serve, with the template and stops chosen for it at load time."""
+
+    config: ModelConfig
+    engine: Engine
+    template: Template
+    family: FimFamily
+    stops: tuple[str, ...]
+    load_seconds: float
+    loaded_at: float = field(default_factory=time.time)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def is_fim(self) -> bool:
+        return self.template.uses("code_suffix")
+
+
+def prepare(config: ModelConfig, engine: Engine, load_seconds: float) -> LoadedModel:
+    """Choose the template: configured first, else the FIM family found in the vocabulary."""
+    family = detect_family(lambda text: engine.tokenizer.special_token(text) is not None)
+    if config.template is not None:
+        template = Template(config.template)
+    else:
+        template = Template(family.template)
+    stops = tuple(dict.fromkeys((*config.stop, *family.stops)))
+    if family is PREFIX_ONLY:
+        log.info("model %s: no FIM tokens, prefix-only template", config.name)
+    else:
+        log.info("model %s: %s FIM template", config.name, family.name)
+    return LoadedModel(config, engine, template, family, stops, load_seconds)
+
+
+class ModelManager:
+    """Owns the loaded models; loading one never blocks requests to the others."""
+
+    def __init__(self, settings: Settings, loader: EngineLoader = local_loader) -> None:
+        self.settings = settings
+        self.registry = ModelRegistry(settings)
+        self._loader = loader
+        self._loaded: dict[str, LoadedModel] = {}
+        self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
+
+    async def get(self, name: str) -> LoadedModel:
+        """The loaded model for a request name; loads it first if needed."""
+        config = self.registry.resolve(name)
+        loaded = self._loaded.get(config.name)
+        if loaded is not None:
+            return loaded
+        task = self._loading.get(config.name)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._load(config))
+            self._loading[config.name] = task
+        return await asyncio.shield(task)
+
+    async def _load(self, config: ModelConfig) -> LoadedModel:
+        started = time.perf_counter()
+        try:
+            engine = await asyncio.to_thread(self._loader, config, self.settings)
+            loaded = prepare(config, engine, time.perf_counter() - started)
+        except CodefillError:
+            raise
+        except Exception as error:  # llama.cpp or the file system, at the edge
+            raise ModelLoadError(f"model '{config.name}' failed to load: {error}") from error
+        finally:
+            self._loading.pop(config.name, None)
+        self._loaded[config.name] = loaded
+        log.info("model %s loaded in %.2fs", config.name, loaded.load_seconds)
+        return loaded
+
+    def loaded(self) -> list[LoadedModel]:
+        return list(self._loaded.values())
+
+    def is_loaded(self, name: str) -> bool:
+        return name in self._loaded
+
+    async def close(self) -> None:
+        for task in list(self._loading.values()):
+            task.cancel()
+        for loaded in list(self._loaded.values()):
+            await asyncio.to_thread(loaded.engine.close)
+        self._loaded.clear()

@@ -1,0 +1,172 @@
+"""The one typed settings object, built at start-up from a TOML file, the environment and flags.
+
+Precedence, lowest first: built-in defaults, the TOML file (``--config`` or
+``CODEFILL_CONFIG``), ``CODEFILL_*`` environment variables, command-line flags. Nothing else
+in codefill reads the environment; the server gets a :class:`Settings` and passes it down.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from codefill.errors import ConfigError
+from codefill.prompt.templates import Template
+
+__all__ = ["ModelConfig", "Settings", "load_settings"]
+
+OllamaFormat = Literal["seed", "native"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelConfig(_Strict):
+    """One ``[[models]]`` entry: a GGUF file (``path``) or a built-in model (``builtin``)."""
+
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    path: str | None = None
+    builtin: str | None = None
+    template: str | None = None
+    stop: tuple[str, ...] = ()
+    context_length: int | None = Field(default=None, ge=64, le=1_048_576)
+
+    @field_validator("template")
+    @classmethod
+    def _template_is_valid(cls, value: str | None) -> str | None:
+        if value is not None:
+            Template(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ModelConfig:
+        if (self.path is None) == (self.builtin is None):
+            raise ValueError("give exactly one of 'path' (a GGUF file) or 'builtin'")
+        return self
+
+
+class Settings(_Strict):
+    """Server settings; every field can come from the TOML file's top level."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    threads: int | None = Field(default=None, ge=1, le=1024)
+    ollama_format: OllamaFormat = "seed"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    cache_dir: str = Field(default_factory=lambda: _default_cache_dir(os.environ))
+    default_max_tokens: int = Field(default=256, ge=1)
+    slots: int = Field(default=4, ge=1, le=64)
+    max_queue: int = Field(default=64, ge=0)
+    prefill_chunk: int = Field(default=64, ge=1, le=512)
+    reuse_min_chunk: int = Field(default=32, ge=0)
+    models: tuple[ModelConfig, ...] = ()
+
+    @field_validator("models")
+    @classmethod
+    def _names_are_unique(cls, models: tuple[ModelConfig, ...]) -> tuple[ModelConfig, ...]:
+        seen: set[str] = set()
+        for model in models:
+            for name in (model.name, *model.aliases):
+                if name in seen:
+                    raise ValueError(f"model name '{name}' is used twice")
+                seen.add(name)
+        return models
+
+    @property
+    def thread_count(self) -> int:
+        """Threads for prompt and generation: every core unless configured."""
+        return self.threads or os.cpu_count() or 1
+
+
+def _default_cache_dir(environ: Mapping[str, str]) -> str:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "codefill")
+
+
+_ENV_KEYS: dict[str, type] = {
+    "host": str,
+    "port": int,
+    "threads": int,
+    "ollama_format": str,
+    "log_level": str,
+    "cache_dir": str,
+    "slots": int,
+}
+
+
+def load_settings(
+    config_file: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings; raises :class:`ConfigError` naming the bad key and why."""
+    environ = os.environ if environ is None else environ
+    config_file = config_file or environ.get("CODEFILL_CONFIG") or None
+    data: dict[str, Any] = {}
+    source = "settings"
+    if config_file:
+        source = config_file
+        data = _read_toml(Path(config_file))
+    data.update(_from_environment(environ))
+    data.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe(source, error)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: the configuration file does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the configuration file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    base = path.resolve().parent
+    for model in data.get("models", []) if isinstance(data.get("models"), list) else []:
+        if isinstance(model, dict) and isinstance(model.get("path"), str):
+            model["path"] = str((base / Path(model["path"]).expanduser()).resolve())
+    return data
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, kind in _ENV_KEYS.items():
+        raw = environ.get("CODEFILL_" + key.upper())
+        if raw is None or raw == "":
+            continue
+        try:
+            values[key] = kind(raw)
+        except ValueError:
+            raise ConfigError(
+                f"CODEFILL_{key.upper()}: expected {kind.__name__}, got {raw!r}"
+            ) from None
+    return values
+
+
+def _describe(source: str, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        location = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in item["loc"]
+        ).lstrip(".")
+        reason = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        reason = reason.removeprefix("Value error, ")
+        lines.append(f"{source}: {location or 'top level'}: {reason}")
+    return "\n".join(lines)

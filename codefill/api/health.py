@@ -12,6 +12,9 @@ router = APIRouter()
 
 @router.get("/health")
 async def health(request: Request) -> JSONResponse:
-    if request.app.state.manager.is_loaded(request.app.state.default_model):
-        return JSONResponse({"status": "ok"})
-    return JSONResponse({"status": "loading model"}, status_code=503)
+    """``status`` plus, per loaded model, its queue length and busy slots."""
+    manager = request.app.state.manager
+    models = {model.name: model.engine.stats() for model in manager.loaded()}
+    if manager.is_loaded(request.app.state.default_model):
+        return JSONResponse({"status": "ok", "models": models})
+    return JSONResponse({"status": "loading model", "models": models}, status_code=503)

@@ -179,5 +179,9 @@ class Engine(ABC):
     @abstractmethod
     def abort(self, job_id: str) -> None: ...
 
+    def stats(self) -> dict[str, int]:
+        """Load right now: jobs waiting for a slot and slots busy generating."""
+        return {"queued": 0, "busy_slots": 0}
+
     @abstractmethod
     def close(self) -> None: ...

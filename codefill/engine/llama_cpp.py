@@ -15,8 +15,8 @@ from pathlib import Path
 
 import llama_cpp as lib
 
+from codefill.engine.backend import SamplerHandle
 from codefill.engine.base import ModelInfo, SamplingParams
-from codefill.engine.scheduler import SamplerHandle
 from codefill.errors import EngineError, ModelLoadError
 
 __all__ = ["LlamaBackend", "Sampler"]

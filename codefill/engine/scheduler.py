@@ -16,48 +16,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from codefill.engine.base import Delta, FinishReason, Job, SamplingParams, Usage
+from codefill.engine.backend import Backend, SamplerHandle
+from codefill.engine.base import Delta, FinishReason, Job, Usage
 from codefill.engine.reuse import ReusePlan, plan_reuse
 from codefill.engine.stops import StopMatcher
 from codefill.errors import BadRequest, CodefillError, ContextOverflow, EngineError, Overloaded
 
-__all__ = ["Backend", "Scheduler", "SchedulerConfig"]
+__all__ = ["Scheduler", "SchedulerConfig"]
 
 log = logging.getLogger("codefill.scheduler")
 
 Sink = Callable[[Delta], None]
-
-
-class Backend(Protocol):
-    """What the scheduler needs from a model; :class:`LlamaBackend` is the real one."""
-
-    n_batch: int
-    seq_context: int
-    can_shift: bool
-
-    def decode(
-        self, tokens: list[int], positions: list[int], seqs: list[int], logits: list[bool]
-    ) -> None: ...
-
-    def new_sampler(self, params: SamplingParams) -> SamplerHandle: ...
-
-    def sample(self, sampler: SamplerHandle, index: int) -> int: ...
-
-    def piece(self, token: int) -> bytes: ...
-
-    def is_end(self, token: int) -> bool: ...
-
-    def kv_remove(self, seq: int, start: int, end: int = -1) -> None: ...
-
-    def kv_copy(self, source: int, target: int, start: int, end: int) -> None: ...
-
-    def kv_shift(self, seq: int, start: int, end: int, delta: int) -> None: ...
-
-
-class SamplerHandle(Protocol):
-    def free(self) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,146 @@
+"""HTTP-layer tests of /api/generate on a fake engine: framing, fields and refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from codefill.engine.fake import FakeTokenizer
+
+SEED_FIELDS = {
+    "model",
+    "created_at",
+    "response",
+    "input_tokens",
+    "output_tokens",
+    "total_duration",
+    "done",
+    "done_reason",
+}
+
+
+@pytest.fixture
+def client(fake_app: Callable[..., Any]) -> TestClient:
+    with TestClient(fake_app()) as test_client:
+        yield test_client
+
+
+def test_non_streaming_answer_is_one_compact_line_with_the_seed_fields(client: TestClient) -> None:
+    response = client.post("/api/generate", json={"prompt": "def f(", "stream": False})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.text.endswith("}\n") and response.text.count("\n") == 1
+    assert ": " not in response.text.replace('": "', "")  # compact separators
+    body = response.json()
+    assert set(body) == SEED_FIELDS
+    assert body["model"] == "default" and body["done"] is True
+    assert body["response"] == "hello from the fake engine"
+    assert body["done_reason"] == "stop"
+    # the fake vocabulary has FIM tokens: three template markers around the prefix
+    assert body["input_tokens"] == len("def f(") + 3 and body["output_tokens"] > 0
+    assert isinstance(body["total_duration"], float)
+
+
+def test_stream_is_the_default_and_is_clean_ndjson(client: TestClient) -> None:
+    response = client.post("/api/generate", content=b'{"prompt": "x"}')
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert response.text.endswith("\n") and "\n\n" not in response.text
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert len(lines) >= 2
+    for line in lines:
+        assert {"model", "created_at", "response", "done"} <= set(line)
+        assert isinstance(line["created_at"], str)
+    assert [line["done"] for line in lines] == [False] * (len(lines) - 1) + [True]
+    assert "".join(line["response"] for line in lines) == "hello from the fake engine"
+    assert {"input_tokens", "output_tokens", "total_duration", "done_reason"} <= set(lines[-1])
+
+
+def test_official_client_user_agent_gets_native_metrics(client: TestClient) -> None:
+    headers = {"user-agent": "ollama-python/0.6.3 (x86_64 linux) Python/3.11.7"}
+    response = client.post("/api/generate", json={"prompt": "x", "stream": False}, headers=headers)
+    body = response.json()
+    for key in ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"):
+        assert isinstance(body[key], int)
+    assert isinstance(body["prompt_eval_count"], int) and isinstance(body["eval_count"], int)
+    assert "input_tokens" not in body
+
+
+def test_native_switch(fake_app: Callable[..., Any]) -> None:
+    with TestClient(fake_app(ollama_format="native")) as client:
+        body = client.post("/api/generate", json={"prompt": "x", "stream": False}).json()
+    assert isinstance(body["total_duration"], int) and "eval_count" in body
+
+
+def test_num_predict_gives_length(client: TestClient) -> None:
+    request = {"prompt": "x", "stream": False, "options": {"num_predict": 2.0}}
+    body = client.post("/api/generate", json=request).json()
+    assert body["done_reason"] == "length"
+
+
+def test_unknown_fields_and_option_keys_are_accepted(client: TestClient) -> None:
+    request = {
+        "prompt": "x",
+        "stream": False,
+        "keep_alive": "5m",
+        "whatever": [1, 2],
+        "options": {"mirostat": 1, "num_thread": 4, "temperature": 0, "stop": "\n"},
+    }
+    assert client.post("/api/generate", json=request).status_code == 200
+
+
+def test_empty_prompt_only_loads_the_model(client: TestClient) -> None:
+    body = client.post("/api/generate", json={"prompt": "", "stream": False}).json()
+    assert body["done"] is True and body["done_reason"] == "load" and body["response"] == ""
+
+
+def test_template_markers_are_special_and_user_text_is_plain(
+    fake_app: Callable[..., Any],
+) -> None:
+    app = fake_app()
+    with TestClient(app) as client:
+        prompt = "# Path: a.py\nx = '<|fim_prefix|>' <SUF> ) <MID>"
+        client.post("/api/generate", json={"prompt": prompt, "stream": False})
+        engine = app.state.manager.loaded()[0].engine
+    special = FakeTokenizer().special_token("<|fim_prefix|>")
+    tokens = list(engine.jobs[-1].tokens)
+    assert tokens[0] == special  # the template's own marker
+    assert tokens.count(special) == 1  # the user's copy stayed characters
+    assert FakeTokenizer().detokenize(tokens[1:16]) == "x = '<|fim_pref"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        (b"", 400, "missing request body"),
+        (b"{not json", 400, "invalid JSON"),
+        (b"[1, 2]", 400, "JSON object"),
+        (b'{"stream": false}', 400, "prompt"),
+        (b'{"prompt": 12}', 400, "prompt"),
+        (b'{"prompt": "x", "stream": "yes"}', 400, "stream"),
+        (b'{"prompt": "x", "options": {"temperature": "hot"}}', 400, "options.temperature"),
+        (b'{"prompt": "x", "options": {"num_predict": 1.5}}', 400, "options.num_predict"),
+        (b'{"prompt": "x", "options": {"top_p": 7}}', 400, "options.top_p"),
+        (b'{"prompt": "x", "options": []}', 400, "options"),
+        (b'{"prompt": "x <MID> <SUF>"}', 400, "<MID>"),
+        (b'{"prompt": "x", "model": "nope"}', 404, "model 'nope' not found"),
+        (b'{"prompt": "\xff"}', 400, "UTF-8"),
+    ],
+)
+def test_bad_requests_get_ollama_errors(
+    client: TestClient, body: bytes, status: int, needle: str
+) -> None:
+    response = client.post("/api/generate", content=body)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert isinstance(error, str) and needle in error
+
+
+def test_unknown_route_and_wrong_method_in_ollama_shape(client: TestClient) -> None:
+    missing = client.post("/api/nothing", json={})
+    assert missing.status_code == 404 and isinstance(missing.json()["error"], str)
+    wrong = client.get("/api/generate")
+    assert wrong.status_code == 405 and isinstance(wrong.json()["error"], str)

@@ -1,0 +1,107 @@
+"""Shared fixtures: one real server per test session, and a fake-engine app factory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+# A model entry whose template shows every variable, for `codefill render` and the API.
+TEST_TEMPLATE = "<lang={code_language}|path={code_file_path}|pre={code_prefix}|suf={code_suffix}>"
+
+TEST_CONFIG = f"""
+[[models]]
+name = "templated"
+builtin = "smollm2"
+template = "{TEST_TEMPLATE}"
+stop = ["<<STOP>>"]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    config: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=120, **kwargs)  # type: ignore[arg-type]
+
+
+def start_server(
+    workdir: Path, config_text: str, *extra: str, env: dict[str, str] | None = None
+) -> Server:
+    """Start `codefill serve` on a free port and wait until /health says the model is loaded."""
+    config = workdir / "codefill.toml"
+    config.write_text(config_text)
+    port = free_port()
+    log = workdir / "server.log"
+    command = [sys.executable, "-m", "codefill", "serve", "--port", str(port), "--config"]
+    process = subprocess.Popen(
+        [*command, str(config), *extra],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"codefill exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return Server(url, config, process, log)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"codefill did not become healthy:\n{log.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The real codefill server on the embedded model, shared by the whole session."""
+    running = start_server(tmp_path_factory.mktemp("server"), TEST_CONFIG)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def fake_app() -> Callable[..., object]:
+    """Build the app on a FakeEngine: ``fake_app(reply=..., models=[...])``."""
+    from codefill.api.app import build_app
+    from codefill.engine.fake import FakeEngine
+    from codefill.service.models import ModelManager
+    from codefill.settings import Settings
+
+    def factory(reply: str = "hello from the fake engine", **settings: object) -> object:
+        def loader(config: object, _settings: Settings) -> FakeEngine:
+            return FakeEngine(getattr(config, "name", "fake"), reply)
+
+        resolved = Settings.model_validate(settings)
+        return build_app(resolved, ModelManager(resolved, loader=loader))
+
+    return factory

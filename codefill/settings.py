@@ -23,9 +23,10 @@ from pydantic import (
 )
 
 from codefill.errors import ConfigError
+from codefill.prompt.fim import FAMILIES, family_named
 from codefill.prompt.templates import Template
 
-__all__ = ["ModelConfig", "Settings", "load_settings"]
+__all__ = ["ModelConfig", "Settings", "UpstreamConfig", "load_settings"]
 
 OllamaFormat = Literal["seed", "native"]
 
@@ -34,16 +35,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class UpstreamConfig(_Strict):
+    """One replica of a remote model: an OpenAI-compatible server (vLLM, SGLang, llama.cpp)."""
+
+    url: str = Field(min_length=1)
+    api_key: str | None = None
+
+
 class ModelConfig(_Strict):
-    """One ``[[models]]`` entry: a GGUF file (``path``) or a built-in model (``builtin``)."""
+    """One ``[[models]]`` entry: a GGUF file (``path``), a built-in model (``builtin``), or a
+    model served by remote replicas (``upstreams``)."""
 
     name: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()
     path: str | None = None
     builtin: str | None = None
+    upstreams: tuple[UpstreamConfig, ...] = ()
+    upstream_model: str | None = None
+    family: str | None = None
     template: str | None = None
     stop: tuple[str, ...] = ()
     context_length: int | None = Field(default=None, ge=64, le=1_048_576)
+    timeout: float = Field(default=60.0, gt=0)
 
     @field_validator("template")
     @classmethod
@@ -52,11 +65,24 @@ class ModelConfig(_Strict):
             Template(value)
         return value
 
+    @field_validator("family")
+    @classmethod
+    def _family_is_known(cls, value: str | None) -> str | None:
+        if value is not None and family_named(value) is None:
+            known = ", ".join(sorted({family.name for family in FAMILIES}))
+            raise ValueError(f"unknown FIM family '{value}'; known families are {known}")
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> ModelConfig:
-        if (self.path is None) == (self.builtin is None):
-            raise ValueError("give exactly one of 'path' (a GGUF file) or 'builtin'")
+        sources = [self.path is not None, self.builtin is not None, bool(self.upstreams)]
+        if sum(sources) != 1:
+            raise ValueError("give exactly one of 'path' (a GGUF file), 'builtin' or 'upstreams'")
         return self
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(self.upstreams)
 
 
 class Settings(_Strict):

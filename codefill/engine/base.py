@@ -66,11 +66,21 @@ class SamplingParams:
 
 @dataclass(frozen=True)
 class Job:
-    """One generation: prompt token ids in, text out."""
+    """One generation: prompt token ids in, text out.
+
+    ``text`` is the same prompt as text, for engines that send text rather than tokens (a
+    remote server). A chat job also carries its ``messages`` as (role, content) pairs, so a
+    remote engine can let the upstream apply the model's own chat template. ``session``
+    groups the requests of one editor and file, so a router can send them to the same
+    replica, whose prefix cache then hits.
+    """
 
     tokens: tuple[int, ...]
     sampling: SamplingParams = field(default_factory=SamplingParams)
     id: str = field(default_factory=next_job_id)
+    text: str = ""
+    messages: tuple[tuple[str, str], ...] = ()
+    session: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from codefill.engine.base import Delta, DeltaStream, Job, SamplingParams
 from codefill.errors import EngineError
 from codefill.prompt.chat import render_chat
 from codefill.prompt.meta import parse_prompt
-from codefill.prompt.templates import PromptPart, plain
+from codefill.prompt.templates import PromptPart, parts_text, plain
 from codefill.prompt.tokens import encode_parts
 from codefill.service.models import LoadedModel, ModelManager
 from codefill.service.requests import ChatRequest, CompletionRequest
@@ -104,7 +104,8 @@ class CompletionService:
             max_tokens=max(max_tokens, 1),
             stop=tuple(dict.fromkeys((*sampling.stop, *model.stops))),
         )
-        stream = model.engine.generate(Job(tuple(tokens), sampling))
+        job = Job(tuple(tokens), sampling, text=parts_text(parts))
+        stream = model.engine.generate(job)
         return Run(
             model=model.name,
             prompt_tokens=len(tokens),

@@ -12,16 +12,25 @@ from pathlib import Path
 from codefill.builtin import resolve_builtin
 from codefill.engine.base import Engine
 from codefill.errors import CodefillError, ModelLoadError
-from codefill.prompt.fim import PREFIX_ONLY, FimFamily, detect_family
+from codefill.prompt.fim import PREFIX_ONLY, FimFamily, detect_family, family_named
 from codefill.prompt.templates import Template
 from codefill.service.registry import ModelRegistry
 from codefill.settings import ModelConfig, Settings
 
-__all__ = ["EngineLoader", "LoadedModel", "ModelManager", "local_loader"]
+__all__ = ["EngineLoader", "LoadedModel", "ModelManager", "default_loader", "local_loader"]
 
 log = logging.getLogger("codefill.models")
 
 EngineLoader = Callable[[ModelConfig, Settings], Engine]
+
+
+def default_loader(config: ModelConfig, settings: Settings) -> Engine:
+    """The engine a configured model needs: a remote pool or the local llama.cpp engine."""
+    if config.is_remote:
+        from codefill.engine.remote import RemoteEngine
+
+        return RemoteEngine.create(config, settings)
+    return local_loader(config, settings)
 
 
 def local_loader(config: ModelConfig, settings: Settings) -> Engine:
@@ -68,7 +77,10 @@ class LoadedModel:
 
 def prepare(config: ModelConfig, engine: Engine, load_seconds: float) -> LoadedModel:
     """Choose the template: configured first, else the FIM family found in the vocabulary."""
-    family = detect_family(lambda text: engine.tokenizer.special_token(text) is not None)
+    if config.family is not None:
+        family = family_named(config.family) or PREFIX_ONLY
+    else:
+        family = detect_family(lambda text: engine.tokenizer.special_token(text) is not None)
     if config.template is not None:
         template = Template(config.template)
     else:
@@ -84,7 +96,7 @@ def prepare(config: ModelConfig, engine: Engine, load_seconds: float) -> LoadedM
 class ModelManager:
     """Owns the loaded models; loading one never blocks requests to the others."""
 
-    def __init__(self, settings: Settings, loader: EngineLoader = local_loader) -> None:
+    def __init__(self, settings: Settings, loader: EngineLoader = default_loader) -> None:
         self.settings = settings
         self.registry = ModelRegistry(settings)
         self._loader = loader

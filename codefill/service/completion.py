@@ -79,7 +79,8 @@ class CompletionService:
             bos_token=info.bos_text,
             eos_token=info.eos_text,
         )
-        return self._start(model, parts, request.sampling, started, load_seconds)
+        messages = tuple((m.role, m.content) for m in request.messages)
+        return self._start(model, parts, request.sampling, started, load_seconds, messages)
 
     @staticmethod
     def _completion_parts(model: LoadedModel, request: CompletionRequest) -> tuple[PromptPart, ...]:
@@ -95,6 +96,7 @@ class CompletionService:
         sampling: SamplingParams,
         started: float,
         load_seconds: float,
+        messages: tuple[tuple[str, str], ...] = (),
     ) -> Run:
         tokens = encode_parts(parts, model.engine.tokenizer)
         room = model.engine.info.context_length - len(tokens)
@@ -104,7 +106,7 @@ class CompletionService:
             max_tokens=max(max_tokens, 1),
             stop=tuple(dict.fromkeys((*sampling.stop, *model.stops))),
         )
-        job = Job(tuple(tokens), sampling, text=parts_text(parts))
+        job = Job(tuple(tokens), sampling, text=parts_text(parts), messages=messages)
         stream = model.engine.generate(job)
         return Run(
             model=model.name,

@@ -1,0 +1,108 @@
+"""All rules together: :func:`postprocess` for a whole text, :class:`PostProcessor` for a stream."""
+
+from __future__ import annotations
+
+from codefill.postprocess.context import CompletionContext, PostprocessOptions
+from codefill.postprocess.lines import LineJudge, LineRunner
+from codefill.postprocess.repetition import LineEndRepetitionJudge, RepeatedLinesJudge
+from codefill.postprocess.scope import ScopeJudge, SingleLineJudge
+from codefill.postprocess.stops import LanguageStopJudge
+from codefill.postprocess.suffix import InlineEchoJudge, SuffixEchoJudge
+from codefill.postprocess.trim import trim_whitespace
+
+__all__ = ["PostProcessor", "judges_for", "postprocess"]
+
+_DEFAULT = PostprocessOptions()
+
+
+def judges_for(context: CompletionContext, options: PostprocessOptions) -> list[LineJudge]:
+    """Fresh line judges for the enabled rules (they keep state, so one set per completion)."""
+    judges: list[LineJudge] = []
+    if options.single_line:
+        judges.append(SingleLineJudge(context))
+        if options.suffix_overlap:
+            judges.append(InlineEchoJudge(context))
+    if options.scope:
+        judges.append(ScopeJudge(context))
+    if options.language_stops:
+        judges.append(LanguageStopJudge(context))
+    if options.suffix_overlap:
+        judges.append(SuffixEchoJudge(context))
+    if options.repetition:
+        judges.extend([LineEndRepetitionJudge(), RepeatedLinesJudge()])
+    return judges
+
+
+class PostProcessor:
+    """Incremental post-processing for streaming: the same rules, applied as text arrives.
+
+    Lines are decided whole, so the current partial line is held back, as are lines that a
+    run of repeats may still remove and (with trimming on) trailing whitespace. Whatever
+    the chunking, ``"".join(feed(c) for c in chunks) + flush()`` equals
+    :func:`postprocess` of the joined text. Once :attr:`stopped` is true the result no
+    longer depends on text yet to come: the caller should abort generation, further
+    ``feed`` calls return "" and ``flush`` returns what is left of the decided text.
+    """
+
+    def __init__(self, context: CompletionContext, options: PostprocessOptions = _DEFAULT) -> None:
+        self._context = context
+        self._options = options
+        self._runner = LineRunner(judges_for(context, options))
+        self._partial = ""
+        self._emitted = 0
+        self._final: str | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """True once the rules have decided the completion is over."""
+        return self._runner.cut is not None
+
+    def feed(self, text: str) -> str:
+        """Take the next piece of generated text; return the text now safe to show."""
+        if not self._options.enabled:
+            return text
+        if self._final is not None:
+            return ""
+        if "\n" not in text:  # the cheap path, taken for most tokens
+            self._partial += text
+            return ""
+        *complete, self._partial = (self._partial + text).split("\n")
+        for line in complete:
+            if self._runner.take(line, terminated=True):
+                self._partial = ""
+                return self._finish()
+        return self._release()
+
+    def flush(self) -> str:
+        """Call once generation has ended: the rest of the text."""
+        if not self._options.enabled or self._final is not None:
+            return ""
+        self._runner.take(self._partial, terminated=False)
+        self._partial = ""
+        return self._finish()
+
+    def _release(self) -> str:
+        firm = self._runner.firm_text()
+        end = len(firm.rstrip()) if self._options.trim else len(firm)
+        if end <= self._emitted:
+            return ""
+        out, self._emitted = firm[self._emitted : end], end
+        return out
+
+    def _finish(self) -> str:
+        final = self._runner.text()
+        if self._options.trim:
+            final = trim_whitespace(final, self._context)
+        self._final = final
+        out, self._emitted = final[self._emitted :], len(final)
+        return out
+
+
+def postprocess(
+    text: str, context: CompletionContext, options: PostprocessOptions = _DEFAULT
+) -> str:
+    """Clean up a whole raw completion: every enabled rule, then trimming."""
+    if not options.enabled:
+        return text
+    processor = PostProcessor(context, options)
+    return processor.feed(text) + processor.flush()

@@ -1,0 +1,132 @@
+"""Rules 1 and 2: end the completion where its block ends, or after one line mid-line."""
+
+from __future__ import annotations
+
+import re
+
+from codefill.postprocess.context import (
+    CompletionContext,
+    CursorPlace,
+    cursor_line,
+    cursor_place,
+    first_suffix_code_line,
+    indent_width,
+    is_blank,
+    opens_block,
+)
+from codefill.postprocess.lines import Cut, LineJudge, apply_judges
+
+__all__ = [
+    "ScopeJudge",
+    "SingleLineJudge",
+    "is_closing_line",
+    "keep_first_line",
+    "limit_scope",
+]
+
+_CLOSING = re.compile(r"[)\]}]|(?:end|fi|done|esac)\b(?!\s*[=(.\[])")
+
+
+def is_closing_line(line: str) -> bool:
+    """Whether the line closes a block: it starts with ``}``, ``)``, ``]`` or ``end``/``fi``."""
+    return _CLOSING.match(line.lstrip()) is not None
+
+
+class ScopeJudge(LineJudge):
+    """Cuts at the first line indented less than the block the cursor is in.
+
+    The limit comes from the prefix. With code before the cursor it is that line's
+    indentation, or one deeper when the line opens a block (``:``, ``{``, ``(``, ``[``).
+    On a line holding only indentation it is that indentation, or one deeper than the
+    previous line when that line opens a block. On an empty line (column 0) after a line
+    that opens nothing, the cursor's place is unknown, so the limit is the lower of the
+    previous line's indentation and that of the completion's first non-blank line: a
+    completion that starts at top level may go on at top level.
+
+    The cursor's own line (the completion's first line) is never cut. The first line below
+    the limit ends the completion; it is kept, as the last line, only if it closes the
+    block (``}``, ``)``, ``end``) at the indentation of the line that opened it, and the
+    first non-blank line of the suffix neither closes that block itself nor still belongs
+    inside it.
+    """
+
+    def __init__(self, context: CompletionContext) -> None:
+        cur = cursor_line(context.prefix)
+        self._above = context.prefix[: len(context.prefix) - len(cur)].split("\n")[:-1]
+        previous = next((line for line in reversed(self._above) if not is_blank(line)), None)
+        self._adapt = False
+        self._opener = not is_blank(cur) and opens_block(cur)
+        if not is_blank(cur):
+            self._limit = indent_width(cur) + (1 if self._opener else 0)
+        elif previous is not None and opens_block(previous):
+            self._limit = indent_width(previous) + 1
+        elif cur:
+            self._limit = indent_width(cur)
+        else:
+            self._limit = indent_width(previous) if previous is not None else 0
+            self._adapt = True
+        self._suffix_line = first_suffix_code_line(context)
+        self._seen_code = False
+
+    def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
+        if is_blank(line):
+            return None
+        first, self._seen_code = not self._seen_code, True
+        if first and self._adapt:
+            self._limit = min(self._limit, indent_width(line))
+            return None
+        if index == 0:
+            return None
+        width = indent_width(line)
+        if width >= self._limit:
+            return None
+        if self._keeps_closer(line, width):
+            return Cut(index, len(line), newline=terminated)
+        return Cut(index)
+
+    def _keeps_closer(self, line: str, width: int) -> bool:
+        if not is_closing_line(line) or width != self._opener_width():
+            return False
+        after = self._suffix_line
+        if after is None:
+            return True
+        after_width = indent_width(after)
+        if after_width >= self._limit:  # the suffix still continues the block's body
+            return False
+        return not (is_closing_line(after) and after_width == width)
+
+    def _opener_width(self) -> int | None:
+        """Indentation of the line that opened the cursor's block (the nearest one above
+        the cursor that is indented less than the limit); None at top level."""
+        if self._opener:
+            return self._limit - 1
+        for line in reversed(self._above):
+            if not is_blank(line) and indent_width(line) < self._limit:
+                return indent_width(line)
+        return None
+
+
+class SingleLineJudge(LineJudge):
+    """Mid-line (code before and after the cursor) only the rest of that line fits.
+
+    The completion ends at its first newline, which is dropped: the suffix's code follows
+    on the same line.
+    """
+
+    def __init__(self, context: CompletionContext) -> None:
+        self._active = cursor_place(context) is CursorPlace.MID_LINE
+
+    def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
+        if self._active and terminated:
+            return Cut(0, len(line))
+        return None
+
+
+def limit_scope(text: str, context: CompletionContext) -> str:
+    """Rule 1 alone: ``text`` cut where it leaves the cursor's block (see :class:`ScopeJudge`)."""
+    return apply_judges(text, [ScopeJudge(context)])
+
+
+def keep_first_line(text: str, context: CompletionContext) -> str:
+    """Rule 2 alone: mid-line, only the completion's first line, without its newline."""
+    return apply_judges(text, [SingleLineJudge(context)])

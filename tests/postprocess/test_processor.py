@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from codefill.postprocess import CompletionContext, PostprocessOptions, PostProcessor, postprocess
+
+CONTEXTS = [
+    CompletionContext("def f(x):\n", "    return y\n", "Python"),
+    CompletionContext("x = foo(", ")\n", "Python"),
+    CompletionContext("function f() {\n", "}\n", "JavaScript"),
+    CompletionContext("func main() {\n\t", "", "Go"),
+    CompletionContext("", "", ""),
+]
+
+
+def test_the_examples_together() -> None:
+    context = CompletionContext("def f(x):\n", "    return y\n", "Python")
+    assert postprocess("    y = x * 2\n    return y\n", context) == "    y = x * 2\n"
+    context = CompletionContext("    if (", ") {\n", "Java")
+    assert postprocess("n > 0) {\n        run();\n", context) == "n > 0"
+    context = CompletionContext("package main\n\n", "", "Go")
+    text = "func a() int {\n\treturn 1\n}\n\nfunc b() int {\n\treturn 2\n}\n"
+    assert postprocess(text, context) == "func a() int {\n\treturn 1\n}"
+
+
+def test_rules_compose_scope_repetition_and_trim() -> None:
+    context = CompletionContext("fn main() {\n    ", "\n}\n", "Rust")
+    text = "let x = 1;\n" + '    println!("{}", x);\n' * 6 + "}\n"
+    assert postprocess(text, context) == 'let x = 1;\n    println!("{}", x);'
+
+
+def test_empty_and_whitespace_completions_stay_empty() -> None:
+    for context in CONTEXTS:
+        assert postprocess("", context) == ""
+        assert postprocess("\n  \n", context) == ""
+
+
+def test_disabled_passes_text_through() -> None:
+    off = PostprocessOptions(enabled=False)
+    context = CompletionContext("x = foo(", ")\n", "Python")
+    assert postprocess("a)\nmore  \n", context, off) == "a)\nmore  \n"
+    processor = PostProcessor(context, off)
+    assert processor.feed("a)\n") == "a)\n"
+    assert processor.feed("more  ") == "more  "
+    assert processor.flush() == ""
+    assert not processor.stopped
+
+
+def test_each_switch_turns_its_rule_off() -> None:
+    scoped = CompletionContext("def f():\n    ", "", "Python")
+    assert postprocess("a()\nb()", scoped, PostprocessOptions(scope=False)) == "a()\nb()"
+    mid = CompletionContext("x = foo(", ")\n", "Python")
+    multi = PostprocessOptions(single_line=False)
+    assert postprocess("a,\n    b)\n", mid, multi) == "a,\n    b)"
+    top = CompletionContext("import os\n", "", "Python")
+    text = "x = 1\ndef f():\n    pass"
+    assert postprocess(text, top, PostprocessOptions(language_stops=False)) == text
+    echo = CompletionContext("def f(x):\n", "    return y\n", "Python")
+    assert postprocess("    return y\n", echo, PostprocessOptions(suffix_overlap=False)) == (
+        "    return y\n"
+    )
+    loop = "x = 1\n" * 6
+    assert postprocess(loop, top, PostprocessOptions(repetition=False)) == loop.rstrip()
+    assert postprocess("x = 1  \n\n", top, PostprocessOptions(trim=False)) == "x = 1  \n\n"
+
+
+def test_streaming_shows_whole_lines_and_stops_mid_line_at_the_first_newline() -> None:
+    processor = PostProcessor(CompletionContext("x = foo(", ")\n", "Python"))
+    assert processor.feed("a, ") == ""
+    assert processor.feed("b)") == ""
+    assert not processor.stopped
+    assert processor.feed("\nprint(x)") == "a, b"
+    assert processor.stopped
+    assert processor.feed("more") == ""
+    assert processor.flush() == ""
+
+
+def test_streaming_holds_back_trailing_whitespace_and_possible_repeats() -> None:
+    processor = PostProcessor(CompletionContext("def f():\n", "", "Python"))
+    assert processor.feed("    a = 1\n") == "    a = 1"
+    assert processor.feed("    b = 2\n    b = 2\n") == "\n    b = 2"  # the second may repeat
+    assert processor.feed("    b = 2\n    b = 2\n") == ""
+    assert processor.feed("    b = 2\n") == ""
+    assert processor.stopped
+    assert processor.flush() == ""
+
+
+def test_streaming_stops_at_a_language_stop_and_flush_ends_the_text() -> None:
+    processor = PostProcessor(CompletionContext("def f():\n", "", "Python"))
+    shown = processor.feed("    return 1\n\n\n")
+    assert shown == "    return 1"
+    assert processor.feed("def g():\n") == ""
+    assert processor.stopped
+    assert processor.flush() == ""
+    processor = PostProcessor(CompletionContext("def f():\n", "", "Python"))
+    assert processor.feed("    return 1") == ""
+    assert processor.flush() == "    return 1"
+
+
+def test_public_api() -> None:
+    import codefill.postprocess as package
+
+    assert sorted(package.__all__) == package.__all__
+    for name in package.__all__:
+        assert getattr(package, name) is not None

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from codefill.postprocess import CompletionContext, keep_first_line, limit_scope
+from codefill.postprocess.scope import is_closing_line
+
+
+def test_python_body_ends_where_the_completion_dedents() -> None:
+    context = CompletionContext(
+        "def total(items):\n    result = 0\n    for item in items:\n        ", "", "Python"
+    )
+    text = "result += item.price\n    return result\n"
+    assert limit_scope(text, context) == "result += item.price\n"
+
+
+def test_python_block_opened_on_the_previous_line_runs_until_the_next_top_level_line() -> None:
+    context = CompletionContext("import math\n\ndef area(r):\n", "", "Python")
+    text = (
+        "    if r < 0:\n        raise ValueError(r)\n    return math.pi * r * r\n\nprint(area(2))"
+    )
+    assert limit_scope(text, context) == (
+        "    if r < 0:\n        raise ValueError(r)\n    return math.pi * r * r\n\n"
+    )
+
+
+def test_the_cursor_line_itself_is_never_cut() -> None:
+    context = CompletionContext("class A:\n    def f(self):\n        return 1\n    ", "", "Python")
+    assert limit_scope("x = 2\ny = 3", context) == "x = 2\n"
+
+
+def test_python_closing_bracket_at_the_opening_line_indentation_is_kept() -> None:
+    context = CompletionContext("NAMES = [\n    'ann',\n    ", "", "Python")
+    assert limit_scope("'bob',\n]\nprint(NAMES)\n", context) == "'bob',\n]\n"
+
+
+def test_javascript_closing_brace_is_kept_when_the_suffix_does_not_close_the_block() -> None:
+    context = CompletionContext("function add(a, b) {\n", "", "JavaScript")
+    text = "  return a + b;\n}\n\nconsole.log(add(1, 2));\n"
+    assert limit_scope(text, context) == "  return a + b;\n}\n"
+
+
+def test_javascript_closing_brace_is_dropped_when_the_suffix_closes_the_block() -> None:
+    context = CompletionContext(
+        "function add(a, b) {\n", "}\n\nexport default add;\n", "JavaScript"
+    )
+    text = "  return a + b;\n}\n\nconsole.log(add(1, 2));\n"
+    assert limit_scope(text, context) == "  return a + b;\n"
+
+
+def test_typescript_closing_brace_is_dropped_while_the_suffix_is_still_in_the_body() -> None:
+    context = CompletionContext(
+        "function f(x: number): number {\n  ", "\n  return y;\n}\n", "TypeScript"
+    )
+    text = "const y = x * 2;\n}\n"
+    assert limit_scope(text, context) == "const y = x * 2;\n"
+
+
+def test_go_tabs_count_as_indentation() -> None:
+    context = CompletionContext("func main() {\n\tx := 1\n\t", "", "Go")
+    text = "fmt.Println(x)\n\tfmt.Println(x + 1)\n}\n\nfunc other() {\n"
+    assert limit_scope(text, context) == "fmt.Println(x)\n\tfmt.Println(x + 1)\n}\n"
+
+
+def test_rust_inner_block_closer_is_kept_but_an_outer_one_is_not() -> None:
+    context = CompletionContext("fn main() {\n    if ready {\n        start();", "\n}\n", "Rust")
+    assert limit_scope("\n        run();\n    }\n}\n", context) == "\n        run();\n    }\n"
+    # A closer at some other indentation does not close the cursor's block: cut before it.
+    assert limit_scope("\n        run();\n}\n", context) == "\n        run();\n"
+
+
+def test_java_method_body_before_the_closing_line_of_the_suffix() -> None:
+    context = CompletionContext("public class A {\n    void f() {\n", "    }\n}\n", "Java")
+    text = "        int x = 1;\n        use(x);\n    }\n"
+    assert limit_scope(text, context) == "        int x = 1;\n        use(x);\n"
+
+
+def test_c_cursor_line_that_opens_a_block() -> None:
+    context = CompletionContext("int main(void) {\n    for (int i = 0; i < n; i++) {", "\n", "C")
+    text = "\n        sum += a[i];\n    }\n    return sum;\n}\n"
+    assert limit_scope(text, context) == "\n        sum += a[i];\n    }\n"
+
+
+def test_cpp_statement_line_keeps_the_completion_in_its_block() -> None:
+    context = CompletionContext("void f() {\n    int x = 0;", "", "C++")
+    assert limit_scope("\n    x++;\n}\nint g() {", context) == "\n    x++;\n}\n"
+
+
+def test_empty_line_at_top_level_lets_the_completion_stay_at_top_level() -> None:
+    context = CompletionContext("def f():\n    return 1\n\n\n", "", "Python")
+    text = "def g():\n    return 2\n\n\ndef h():\n    pass\n"
+    assert limit_scope(text, context) == text
+
+
+def test_empty_line_inside_a_body_takes_the_completion_indentation() -> None:
+    context = CompletionContext("def f():\n    x = 1\n", "", "Python")
+    text = "    y = 2\n    return x + y\n\nprint(f())"
+    assert limit_scope(text, context) == "    y = 2\n    return x + y\n\n"
+
+
+def test_blank_lines_are_never_cut_by_scope() -> None:
+    context = CompletionContext("if x:\n    ", "", "Python")
+    assert limit_scope("a()\n\n\n    b()", context) == "a()\n\n\n    b()"
+
+
+def test_closing_lines() -> None:
+    assert is_closing_line("}")
+    assert is_closing_line("    });")
+    assert is_closing_line("  ) -> None:")
+    assert is_closing_line("end")
+    assert not is_closing_line("end = start + 1")
+    assert not is_closing_line("    return x")
+
+
+def test_mid_line_keeps_only_the_first_line_without_its_newline() -> None:
+    context = CompletionContext("    total = sum(", ")\n    return total\n", "Python")
+    assert keep_first_line("prices)\n    return total\n", context) == "prices)"
+
+
+def test_mid_line_in_c_like_code() -> None:
+    context = CompletionContext("if (", ") {\n", "JavaScript")
+    assert keep_first_line("x > 0\nfoo();", context) == "x > 0"
+    context = CompletionContext("    let v: Vec<u8> = ", ";\n", "Rust")
+    assert keep_first_line("Vec::new()\n", context) == "Vec::new()"
+
+
+def test_single_line_mode_is_off_at_the_end_of_a_line_or_before_code() -> None:
+    at_end = CompletionContext("def f(x):", "\n", "Python")
+    assert keep_first_line("\n    return x\n", at_end) == "\n    return x\n"
+    before_code = CompletionContext("def f(x):\n", "    return y\n", "Python")
+    assert keep_first_line("    y = x\n    z = y\n", before_code) == "    y = x\n    z = y\n"
+
+
+def test_single_line_first_line_without_newline_is_kept_whole() -> None:
+    context = CompletionContext("x = foo(", ")", "Python")
+    assert keep_first_line("a, b", context) == "a, b"
+    assert keep_first_line("", context) == ""

@@ -1,0 +1,129 @@
+"""The key invariant: streaming gives the whole-text result, whatever the chunking."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from codefill.postprocess import CompletionContext, PostprocessOptions, PostProcessor, postprocess
+
+CONTEXTS = [
+    CompletionContext("def f(x):\n", "    return y\n", "Python"),
+    CompletionContext("def f(x):\n    if x:\n        ", "\n    return 0\n", "Python"),
+    CompletionContext("import os\n", "", "Python"),
+    CompletionContext("def f():\n    return 1\n\n\n", "", "Python"),
+    CompletionContext("x = foo(", ")\n", "Python"),
+    CompletionContext("print(foo(", ")\nprint(1)\n", "Python"),
+    CompletionContext("function f() {\n", "}\n", "JavaScript"),
+    CompletionContext("export function f(a: number) {\n  ", "\n}\n", "TypeScript"),
+    CompletionContext("func main() {\n\tx := 1\n\t", "\n}\n", "Go"),
+    CompletionContext("fn main() {\n    if x {\n        foo();", "\n}\n", "Rust"),
+    CompletionContext("public class A {\n    void f() {\n", "    }\n}\n", "Java"),
+    CompletionContext("#include <stdio.h>\n\n", "", "C"),
+    CompletionContext("int main() {\n    for (int i = 0; i < n; i++) {", "\n", "C++"),
+    CompletionContext("", "", ""),
+    CompletionContext("x = 1", "", "Kotlin"),
+    CompletionContext("func f() error {\n\t", "return nil\n}\n", "Go"),
+    CompletionContext("total = price ", "+ tax\n", "Python"),
+    CompletionContext("if (", " ) {\r\n", "C"),
+]
+
+LINES = [
+    "",
+    " ",
+    "}",
+    "  }",
+    "    }",
+    ")",
+    "});",
+    "end",
+    "def g():",
+    "class A:",
+    "import sys",
+    "from os import path",
+    "@decorator",
+    "if __name__ == '__main__':",
+    "    return y",
+    "    return 0",
+    "        return 1",
+    "    y = x * 2",
+    "    pass",
+    "x = 1",
+    "\tx := 2",
+    "func g() {",
+    "fn h() -> u32 {",
+    "#[derive(Debug)]",
+    "#include <stdlib.h>",
+    "int g(void) {",
+    "  foo();",
+    "print(x)",
+    "a, b)",
+    "x)",
+    "# ------------------------------",
+    "abcabcabcabcabcabcabcabc",
+    "repeat me",
+    "repeat me",
+    "repeat me",
+]
+
+line_lists = st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=12)), max_size=14)
+options = st.builds(
+    PostprocessOptions,
+    scope=st.booleans(),
+    single_line=st.booleans(),
+    language_stops=st.booleans(),
+    suffix_overlap=st.booleans(),
+    repetition=st.booleans(),
+    trim=st.booleans(),
+)
+
+
+@st.composite
+def completions(draw: st.DrawFn) -> str:
+    text = "\n".join(draw(line_lists))
+    return text + draw(st.sampled_from(["", "\n", "  ", "\n\n"]))
+
+
+@st.composite
+def chunked(draw: st.DrawFn, text: str) -> list[str]:
+    cuts = sorted(draw(st.sets(st.integers(0, len(text)), max_size=12)))
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def stream(processor: PostProcessor, chunks: list[str]) -> str:
+    return "".join(processor.feed(chunk) for chunk in chunks) + processor.flush()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(CONTEXTS), options, completions(), st.data())
+def test_streaming_equals_whole_text(
+    context: CompletionContext, opts: PostprocessOptions, text: str, data: st.DataObject
+) -> None:
+    chunks = data.draw(chunked(text))
+    assert stream(PostProcessor(context, opts), chunks) == postprocess(text, context, opts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(CONTEXTS), options, completions(), completions(), st.data())
+def test_stopping_never_depends_on_text_still_to_come(
+    context: CompletionContext,
+    opts: PostprocessOptions,
+    text: str,
+    more: str,
+    data: st.DataObject,
+) -> None:
+    processor = PostProcessor(context, opts)
+    fed, shown = "", ""
+    for chunk in data.draw(chunked(text)):
+        fed += chunk
+        shown += processor.feed(chunk)
+        if processor.stopped:
+            break
+    if not processor.stopped:
+        return
+    assert processor.feed(more) == ""
+    shown += processor.flush()
+    assert shown == postprocess(fed + more, context, opts)

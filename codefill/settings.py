@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from codefill.durations import parse_duration
 from codefill.errors import ConfigError
 from codefill.prompt.fim import FAMILIES, family_named
 from codefill.prompt.templates import Template
@@ -41,6 +42,14 @@ class UpstreamConfig(_Strict):
     url: str = Field(min_length=1)
     api_key: str | None = None
 
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        """The server's base URL; a trailing ``/`` or ``/v1`` (as OpenAI clients write it) goes."""
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"upstream url must start with http:// or https://, got {value!r}")
+        return value.rstrip("/").removesuffix("/v1").rstrip("/")
+
 
 class ModelConfig(_Strict):
     """One ``[[models]]`` entry: a GGUF file (``path``), a built-in model (``builtin``), or a
@@ -57,6 +66,9 @@ class ModelConfig(_Strict):
     stop: tuple[str, ...] = ()
     context_length: int | None = Field(default=None, ge=64, le=1_048_576)
     timeout: float = Field(default=60.0, gt=0)
+    health_interval: float = Field(default=5.0, gt=0, le=3600)  # seconds between upstream probes
+    retries: int = Field(default=2, ge=0, le=16)  # other replicas to try before the first token
+    postprocess: bool | None = None
 
     @field_validator("template")
     @classmethod
@@ -99,7 +111,23 @@ class Settings(_Strict):
     max_queue: int = Field(default=64, ge=0)
     prefill_chunk: int = Field(default=64, ge=1, le=512)
     reuse_min_chunk: int = Field(default=32, ge=0)
+    keep_alive: float | str = -1
+    max_loaded_models: int = Field(default=3, ge=1)
+    supersede: bool = True
+    typeahead: bool = True
+    postprocess: bool = True
     models: tuple[ModelConfig, ...] = ()
+
+    @field_validator("keep_alive")
+    @classmethod
+    def _keep_alive_is_a_duration(cls, value: float | str) -> float | str:
+        parse_duration(value)
+        return value
+
+    @property
+    def keep_alive_seconds(self) -> float:
+        """How long an idle model stays loaded; negative means until evicted."""
+        return parse_duration(self.keep_alive)
 
     @field_validator("models")
     @classmethod

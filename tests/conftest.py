@@ -23,6 +23,10 @@ name = "templated"
 builtin = "smollm2"
 template = "{TEST_TEMPLATE}"
 stop = ["<<STOP>>"]
+
+[[models]]
+name = "coder-copy"
+builtin = "qwen2.5-coder"
 """
 
 

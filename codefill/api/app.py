@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from codefill import __version__
-from codefill.api import health, ollama, openai
+from codefill.api import health, ollama, ollama_models, openai
 from codefill.api.errors import error_response
 from codefill.api.streaming import ClientGone
 from codefill.errors import BadRequest, CodefillError, MethodNotAllowed, NotFound
@@ -59,6 +59,7 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
     app.state.default_model = "default"
     app.include_router(health.router)
     app.include_router(ollama.router)
+    app.include_router(ollama_models.router)
     app.include_router(openai.router)
     _add_error_handlers(app)
     app.add_middleware(_UppercaseMethod)

@@ -4,34 +4,37 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr, model_validator
 
 from codefill.api.wire import Int, WireModel
 
-__all__ = ["GenerateRequest", "Options"]
+__all__ = ["ChatMessageIn", "ChatRequest", "GenerateRequest", "Options", "ShowRequest"]
 
-Float = float
+KeepAlive = float | StrictStr | None
 
 
 class Options(WireModel):
     """``options``: the sampling keys codefill honours; any other key is ignored."""
 
     num_predict: Annotated[Int | None, Field(ge=-2)] = None
-    temperature: Annotated[Float | None, Field(ge=0)] = None
-    top_p: Annotated[Float | None, Field(ge=0, le=1)] = None
+    temperature: Annotated[float | None, Field(ge=0)] = None
+    top_p: Annotated[float | None, Field(ge=0, le=1)] = None
     top_k: Annotated[Int | None, Field(ge=0)] = None
-    min_p: Annotated[Float | None, Field(ge=0, le=1)] = None
-    repeat_penalty: Annotated[Float | None, Field(ge=0)] = None
+    min_p: Annotated[float | None, Field(ge=0, le=1)] = None
+    repeat_penalty: Annotated[float | None, Field(ge=0)] = None
     repeat_last_n: Annotated[Int | None, Field(ge=-1)] = None
-    presence_penalty: Float | None = None
-    frequency_penalty: Float | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
     seed: Int | None = None
     stop: list[StrictStr] | StrictStr | None = None
     num_ctx: Annotated[Int | None, Field(ge=1)] = None
 
 
 class GenerateRequest(WireModel):
-    """``POST /api/generate``; ``prompt`` may carry the seed's header lines and markers."""
+    """``POST /api/generate``; ``prompt`` may carry the seed's header lines and markers.
+
+    ``postprocess`` is codefill's own field: false turns server-side cleanup off.
+    """
 
     model: StrictStr = "default"
     prompt: StrictStr
@@ -40,8 +43,44 @@ class GenerateRequest(WireModel):
     template: StrictStr | None = None
     raw: StrictBool = False
     stream: StrictBool | None = None
-    keep_alive: Float | StrictStr | None = None
+    keep_alive: KeepAlive = None
     options: Options | None = None
+    postprocess: StrictBool | None = None
     format: Any = None
     images: Any = None
     context: Any = None
+
+
+class ChatMessageIn(WireModel):
+    role: StrictStr
+    content: StrictStr = ""
+    images: Any = None
+
+
+class ChatRequest(WireModel):
+    """``POST /api/chat``; streams unless ``stream`` is false, as Ollama does."""
+
+    model: StrictStr = "default"
+    messages: list[ChatMessageIn] = Field(default_factory=list)
+    stream: StrictBool | None = None
+    keep_alive: KeepAlive = None
+    options: Options | None = None
+    format: Any = None
+    tools: Any = None
+
+
+class ShowRequest(WireModel):
+    """``POST /api/show`` takes ``model``, or the older ``name`` that Continue still sends."""
+
+    model: StrictStr | None = None
+    name: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> ShowRequest:
+        if not (self.model or self.name):
+            raise ValueError("give 'model' (or 'name')")
+        return self
+
+    @property
+    def target(self) -> str:
+        return self.model or self.name or ""

@@ -1,57 +1,94 @@
-"""The OpenAI dialect: chat completions at ``/chat/completions`` and ``/v1/chat/completions``.
+"""The OpenAI dialect: chat and text completions, and the model list.
 
-Both prefixes are served because openai-python joins paths to ``base_url`` as given:
-``http://host:8080`` gives ``/chat/completions``, ``http://host:8080/v1`` the ``/v1`` form.
-Streams are SSE: a first chunk with the role, one chunk per piece, a chunk with the
-``finish_reason``, an optional usage chunk, then ``data: [DONE]``.
+Every route is served with and without ``/v1``, because openai-python joins paths to
+``base_url`` as given: ``http://host:8080`` gives ``/chat/completions``, ``.../v1`` the
+``/v1`` form. A request without ``stream`` gets one JSON object, as OpenAI does.
 """
 
 from __future__ import annotations
 
-import contextlib
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
+import time
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from codefill.api.errors import openai_error_body
-from codefill.api.openai_schemas import ChatCompletionRequest
+from codefill.api.ollama import client_of
+from codefill.api.openai_encoder import OpenAIEncoder
+from codefill.api.openai_schemas import ChatCompletionRequest, CompletionRequest, Sampling
 from codefill.api.streaming import WatchedStreamingResponse, until_disconnect
 from codefill.api.wire import dumps, read_model
-from codefill.engine.base import Delta, FinishReason, SamplingParams, Usage
-from codefill.errors import CodefillError
+from codefill.engine.base import SamplingParams
 from codefill.prompt.chat import ChatMessage
+from codefill.service import requests as service
+from codefill.service.catalog import list_models
 from codefill.service.completion import CompletionService, Run
-from codefill.service.requests import ChatRequest
 
 __all__ = ["router"]
 
 router = APIRouter()
 
 SSE = "text/event-stream"
-_FINISH = {FinishReason.STOP: "stop", FinishReason.LENGTH: "length", FinishReason.CANCELLED: "stop"}
+_COMPLETION_MAX_TOKENS = 16  # OpenAI's documented default for the legacy route
 
 
 @router.post("/chat/completions")
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     body = await read_model(request, ChatCompletionRequest)
-    service: CompletionService = request.app.state.service
+    completions: CompletionService = request.app.state.service
     messages = tuple(ChatMessage(m.role, m.text()) for m in body.messages)
     max_tokens = body.max_completion_tokens or body.max_tokens or 0
-    run = await service.chat(ChatRequest(body.model, messages, _sampling(body, max_tokens)))
-    encoder = ChatEncoder(body.model, run)
+    run = await completions.chat(
+        service.ChatRequest(
+            body.model, messages, _sampling(body, max_tokens), client=client_of(request)
+        )
+    )
+    return await _answer(request, OpenAIEncoder(body.model, run, chat=True), run, body)
+
+
+@router.post("/completions")
+@router.post("/v1/completions")
+async def completions(request: Request) -> Response:
+    body = await read_model(request, CompletionRequest)
+    service_: CompletionService = request.app.state.service
+    run = await service_.complete(
+        service.CompletionRequest(
+            model=body.model,
+            prompt=body.prompt_text(),
+            sampling=_sampling(body, body.max_tokens or _COMPLETION_MAX_TOKENS),
+            suffix=body.suffix,
+            postprocess=body.postprocess,
+            client=client_of(request),
+        )
+    )
+    return await _answer(request, OpenAIEncoder(body.model, run, chat=False), run, body)
+
+
+@router.get("/models")
+@router.get("/v1/models")
+async def models(request: Request) -> Response:
+    created = int(time.time())
+    data = [
+        {
+            "id": entry.name,
+            "object": "model",
+            "created": int(entry.modified.timestamp()) or created,
+            "owned_by": "codefill",
+        }
+        for entry in list_models(request.app.state.manager)
+    ]
+    return Response(dumps({"object": "list", "data": data}), media_type="application/json")
+
+
+async def _answer(request: Request, encoder: OpenAIEncoder, run: Run, body: Sampling) -> Response:
     if not body.stream:
         text, final = await until_disconnect(request, run.collect())
-        return Response(dumps(encoder.completion(text, final)), media_type="application/json")
+        return Response(dumps(encoder.whole(text, final)), media_type="application/json")
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return WatchedStreamingResponse(encoder.stream(include_usage), media_type=SSE)
 
 
-def _sampling(body: ChatCompletionRequest, max_tokens: int) -> SamplingParams:
+def _sampling(body: Sampling, max_tokens: int) -> SamplingParams:
     """OpenAI's defaults (temperature 1, top_p 1) unless the request says otherwise."""
     return SamplingParams(
         max_tokens=max_tokens,
@@ -65,66 +102,3 @@ def _sampling(body: ChatCompletionRequest, max_tokens: int) -> SamplingParams:
         seed=body.seed,
         stop=body.stops(),
     )
-
-
-def _usage(run: Run, usage: Usage | None) -> dict[str, int]:
-    completion = usage.completion_tokens if usage else 0
-    return {
-        "prompt_tokens": run.prompt_tokens,
-        "completion_tokens": completion,
-        "total_tokens": run.prompt_tokens + completion,
-    }
-
-
-@dataclass
-class ChatEncoder:
-    model: str
-    run: Run
-    id: str = field(default_factory=lambda: f"chatcmpl-{uuid.uuid4().hex}")
-
-    def _head(self, kind: str) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "object": kind,
-            "created": int(self.run.created),
-            "model": self.model,
-        }
-
-    def completion(self, text: str, final: Delta) -> dict[str, Any]:
-        body = self._head("chat.completion")
-        body["system_fingerprint"] = "codefill"
-        body["choices"] = [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "logprobs": None,
-                "finish_reason": _FINISH[final.finish or FinishReason.STOP],
-            }
-        ]
-        body["usage"] = _usage(self.run, final.usage)
-        return body
-
-    def chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
-        body = self._head("chat.completion.chunk")
-        body["system_fingerprint"] = "codefill"
-        body["choices"] = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
-        return f"data: {dumps(body)}\n\n"
-
-    async def stream(self, include_usage: bool) -> AsyncIterator[str]:
-        yield self.chunk({"role": "assistant", "content": ""})
-        async with contextlib.aclosing(self.run.stream) as deltas:
-            try:
-                async for delta in deltas:
-                    if delta.text:
-                        yield self.chunk({"content": delta.text})
-                    if delta.finish is not None:
-                        yield self.chunk({}, _FINISH[delta.finish])
-                        if include_usage:
-                            body = self._head("chat.completion.chunk")
-                            body["choices"] = []
-                            body["usage"] = _usage(self.run, delta.usage)
-                            yield f"data: {dumps(body)}\n\n"
-                        break
-            except CodefillError as error:
-                yield f"data: {dumps(openai_error_body(error))}\n\n"
-        yield "data: [DONE]\n\n"

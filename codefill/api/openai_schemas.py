@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr, field_validator
 
 from codefill.api.wire import Int, WireModel
 
-__all__ = ["ChatCompletionRequest", "ChatMessageIn", "ContentPart", "StreamOptions"]
+__all__ = [
+    "ChatCompletionRequest",
+    "ChatMessageIn",
+    "CompletionRequest",
+    "ContentPart",
+    "StreamOptions",
+]
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
@@ -35,7 +41,7 @@ class StreamOptions(WireModel):
     include_usage: StrictBool = False
 
 
-class _Sampling(WireModel):
+class Sampling(WireModel):
     """The sampling fields both OpenAI routes share, plus llama.cpp-style extensions."""
 
     model: StrictStr = "default"
@@ -59,8 +65,30 @@ class _Sampling(WireModel):
         return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
 
 
-class ChatCompletionRequest(_Sampling):
+class ChatCompletionRequest(Sampling):
     """``POST /chat/completions`` and ``/v1/chat/completions``."""
 
     messages: Annotated[list[ChatMessageIn], Field(min_length=1)]
     max_completion_tokens: Annotated[Int | None, Field(ge=1)] = None
+
+
+class CompletionRequest(Sampling):
+    """``POST /completions`` and ``/v1/completions`` (legacy, FIM through ``suffix``).
+
+    ``postprocess`` is codefill's own field: false turns server-side cleanup off.
+    """
+
+    prompt: StrictStr | Annotated[list[StrictStr], Field(min_length=1, max_length=1)]
+    suffix: StrictStr | None = None
+    echo: StrictBool = False
+    postprocess: StrictBool | None = None
+
+    @field_validator("echo")
+    @classmethod
+    def _no_echo(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("echo is not supported")
+        return value
+
+    def prompt_text(self) -> str:
+        return self.prompt if isinstance(self.prompt, str) else self.prompt[0]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from codefill.prompt.templates import PREFIX_ONLY_TEMPLATE
 
-__all__ = ["FAMILIES", "FimFamily", "detect_family", "family_named"]
+__all__ = ["FAMILIES", "PREFIX_ONLY", "FimFamily", "detect_family", "family_named", "is_templated"]
 
 
 @dataclass(frozen=True)
@@ -132,3 +132,16 @@ def family_named(name: str) -> FimFamily | None:
         if family.name == name:
             return family
     return None
+
+
+def is_templated(prompt: str, family: FimFamily) -> bool:
+    """Whether ``prompt`` is already a complete FIM prompt for ``family``.
+
+    Twinny and Tabby send prompts they templated themselves without setting ``raw``; such a
+    prompt starts with the family's first marker and holds all of them, and is passed on
+    verbatim (as with ``raw``) instead of being wrapped in the template a second time.
+    """
+    if not family.markers:
+        return False
+    first = min(family.markers, key=family.template.find)
+    return prompt.lstrip().startswith(first) and all(m in prompt for m in family.markers)

@@ -19,6 +19,8 @@ __all__ = [
     "VARIABLES",
     "PromptPart",
     "Template",
+    "as_go_template",
+    "from_request_template",
     "parts_text",
     "plain",
 ]
@@ -27,6 +29,8 @@ VARIABLES = ("code_language", "code_file_path", "code_prefix", "code_suffix")
 PREFIX_ONLY_TEMPLATE = "{code_prefix}"
 
 _PLACEHOLDER = re.compile(r"\{(code_[A-Za-z0-9_]*)\}")
+_GO_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+_GO_FIELDS = {".Prompt": "{code_prefix}", ".Suffix": "{code_suffix}", ".System": ""}
 
 
 @dataclass(frozen=True)
@@ -81,3 +85,27 @@ class Template:
 
     def __hash__(self) -> int:
         return hash(self.source)
+
+
+def from_request_template(source: str, system: str = "") -> Template:
+    """A per-request template: codefill's placeholders, or Ollama's ``{{ .Prompt }}`` style.
+
+    Of Ollama's Go templates only the plain fields are understood: ``{{ .Prompt }}`` is the
+    code before the cursor, ``{{ .Suffix }}`` the code after it and ``{{ .System }}`` the
+    request's ``system`` text (inserted as template text). Anything else (``if``, ``range``)
+    raises ``ValueError``: a template we cannot follow must not be half applied.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        field = match.group(1)
+        if field not in _GO_FIELDS:
+            raise ValueError(f"unsupported template action {{{{ {field} }}}}")
+        return system if field == ".System" else _GO_FIELDS[field]
+
+    return Template(_GO_ACTION.sub(replace, source))
+
+
+def as_go_template(template: Template) -> str:
+    """The template in Ollama's syntax, for ``/api/show`` (clients look for ``.Suffix``)."""
+    text = template.source.replace("{code_prefix}", "{{ .Prompt }}")
+    return text.replace("{code_suffix}", "{{ .Suffix }}")

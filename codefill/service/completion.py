@@ -1,8 +1,10 @@
-"""Start generations: resolve the model, build and tokenize the prompt, queue the job.
+"""Start generations: resolve the model, build the prompt, reuse or supersede, queue the job.
 
 Everything that can refuse a request (unknown model, bad markers, a prompt too long, a full
-queue) happens in :meth:`CompletionService.complete` / :meth:`chat`, before the HTTP layer
-sends its first byte; what comes back is a :class:`Run` whose stream yields the text.
+queue) happens before the HTTP layer sends its first byte; what comes back is a :class:`Run`
+whose stream yields the text. Completions also go through type-ahead (answer from an earlier
+completion the user is typing through), supersession (a newer request from the same editor
+and file ends the older one) and post-processing.
 """
 
 from __future__ import annotations
@@ -14,26 +16,31 @@ from dataclasses import dataclass
 
 from codefill.engine.base import Delta, DeltaStream, Job, SamplingParams
 from codefill.errors import EngineError
-from codefill.prompt.chat import render_chat
-from codefill.prompt.meta import parse_prompt
-from codefill.prompt.templates import PromptPart, parts_text, plain
-from codefill.prompt.tokens import encode_parts
+from codefill.postprocess import CompletionContext, PostProcessor
+from codefill.prompt.templates import parts_text
+from codefill.service.generation import Generation, Subscription, TextFilter
 from codefill.service.models import LoadedModel, ModelManager
+from codefill.service.prompting import BuiltPrompt, chat_prompt, completion_prompt
 from codefill.service.requests import ChatRequest, CompletionRequest
+from codefill.service.supersession import Supersession, session_key
+from codefill.service.typeahead import CompletionKey, TypeAhead
+from codefill.settings import Settings
 
 __all__ = ["CompletionService", "Run"]
 
 
 @dataclass
 class Run:
-    """A queued generation: which model, how long its prompt is, and its deltas."""
+    """A started generation: which model, its prompt size, and its stream of deltas."""
 
     model: str
     prompt_tokens: int
-    stream: DeltaStream
+    stream: DeltaStream | Subscription
     started: float
     created: float
     load_seconds: float
+    truncated_tokens: int = 0
+    typeahead: bool = False
 
     async def collect(self) -> tuple[str, Delta]:
         """Read the whole answer: its text and the final delta."""
@@ -53,66 +60,130 @@ class Run:
 class CompletionService:
     def __init__(self, manager: ModelManager) -> None:
         self.manager = manager
+        self.settings: Settings = manager.settings
+        self.supersession = Supersession()
+        self.typeahead = TypeAhead()
 
-    async def render(
-        self, request: CompletionRequest
-    ) -> tuple[LoadedModel, tuple[PromptPart, ...]]:
-        """The model and the prompt parts it would be given for ``request``."""
+    async def render(self, request: CompletionRequest) -> tuple[LoadedModel, BuiltPrompt]:
+        """The model and the prompt it would be given for ``request``."""
         model = await self.manager.get(request.model)
-        return model, self._completion_parts(model, request)
+        return model, self._build(request, model)
 
     async def complete(self, request: CompletionRequest) -> Run:
         started = time.perf_counter()
-        model = await self.manager.get(request.model)
+        model = await self.manager.get(request.model, request.keep_alive)
         load_seconds = time.perf_counter() - started
-        parts = self._completion_parts(model, request)
-        return self._start(model, parts, request.sampling, started, load_seconds)
+        prompt = self._build(request, model)
+        context = prompt.context
+        key = session_key(request.client, model.name, context.file_path) if context else None
+        if not self.settings.supersede:
+            key = None
+        typeahead_key = self._typeahead_key(request, model, prompt)
+        if typeahead_key is not None and context is not None:
+            found = self.typeahead.find(typeahead_key, context.prefix)
+            if found is not None:
+                generation, offset = found
+                if key is not None:
+                    if self.supersession.current(key) is not generation:
+                        self.supersession.supersede(key)
+                    self.supersession.claim(key, generation)
+                run = self._run(model, prompt, generation.subscribe(offset), started, 0.0)
+                run.typeahead = True
+                return run
+        if key is not None:
+            self.supersession.supersede(key)
+        sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
+        job = Job(prompt.tokens, sampling, text=parts_text(prompt.parts), session=key)
+        stream = model.engine.generate(job)
+        generation = Generation(
+            stream, lambda: model.engine.abort(job.id), self._filter(request, model, prompt)
+        )
+        if key is not None:
+            self.supersession.claim(key, generation)
+        if typeahead_key is not None and context is not None:
+            self.typeahead.remember(typeahead_key, context.prefix, generation)
+        return self._run(model, prompt, generation.subscribe(), started, load_seconds)
 
     async def chat(self, request: ChatRequest) -> Run:
         started = time.perf_counter()
-        model = await self.manager.get(request.model)
+        model = await self.manager.get(request.model, request.keep_alive)
         load_seconds = time.perf_counter() - started
-        info = model.engine.info
-        parts = render_chat(
-            info.chat_template,
-            request.messages,
-            bos_token=info.bos_text,
-            eos_token=info.eos_text,
-        )
+        prompt = chat_prompt(request.messages, model, self._context(model, request.num_ctx))
+        sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
         messages = tuple((m.role, m.content) for m in request.messages)
-        return self._start(model, parts, request.sampling, started, load_seconds, messages)
+        job = Job(prompt.tokens, sampling, text=parts_text(prompt.parts), messages=messages)
+        return self._run(model, prompt, model.engine.generate(job), started, load_seconds)
 
-    @staticmethod
-    def _completion_parts(model: LoadedModel, request: CompletionRequest) -> tuple[PromptPart, ...]:
-        if request.raw:
-            return plain(request.prompt)
-        context = parse_prompt(request.prompt)
-        return model.template.render(context.variables())
+    def _build(self, request: CompletionRequest, model: LoadedModel) -> BuiltPrompt:
+        context_length = self._context(model, request.num_ctx)
+        reserve = self._max_tokens(request.sampling.max_tokens)
+        return completion_prompt(request, model, context_length, min(reserve, context_length // 2))
 
-    def _start(
+    def _context(self, model: LoadedModel, num_ctx: int | None) -> int:
+        length = model.engine.info.context_length
+        return min(length, num_ctx) if num_ctx else length
+
+    def _max_tokens(self, requested: int) -> int:
+        return requested if requested > 0 else self.settings.default_max_tokens
+
+    def _sampling(
+        self,
+        sampling: SamplingParams,
+        model: LoadedModel,
+        prompt: BuiltPrompt,
+        num_ctx: int | None,
+    ) -> SamplingParams:
+        room = self._context(model, num_ctx) - len(prompt.tokens)
+        wanted = room if sampling.max_tokens <= 0 else min(sampling.max_tokens, room)
+        stops = tuple(dict.fromkeys((*sampling.stop, *model.stops)))
+        return dataclasses.replace(sampling, max_tokens=max(wanted, 1), stop=stops)
+
+    def _postprocess(self, request: CompletionRequest, model: LoadedModel) -> bool:
+        if request.postprocess is not None:
+            return request.postprocess
+        if model.config.postprocess is not None:
+            return model.config.postprocess
+        return self.settings.postprocess
+
+    def _filter(
+        self, request: CompletionRequest, model: LoadedModel, prompt: BuiltPrompt
+    ) -> TextFilter | None:
+        context = prompt.context
+        if context is None or not self._postprocess(request, model):
+            return None
+        return PostProcessor(CompletionContext(context.prefix, context.suffix, context.language))
+
+    def _typeahead_key(
+        self, request: CompletionRequest, model: LoadedModel, prompt: BuiltPrompt
+    ) -> CompletionKey | None:
+        context = prompt.context
+        if context is None or not self.settings.typeahead:
+            return None
+        return CompletionKey(
+            model=model.name,
+            template=request.template or model.template.source,
+            language=context.language,
+            file_path=context.file_path,
+            suffix=context.suffix,
+            stop=request.sampling.stop,
+            max_tokens=request.sampling.max_tokens,
+            postprocess=self._postprocess(request, model),
+        )
+
+    def _run(
         self,
         model: LoadedModel,
-        parts: tuple[PromptPart, ...],
-        sampling: SamplingParams,
+        prompt: BuiltPrompt,
+        stream: DeltaStream | Subscription,
         started: float,
         load_seconds: float,
-        messages: tuple[tuple[str, str], ...] = (),
     ) -> Run:
-        tokens = encode_parts(parts, model.engine.tokenizer)
-        room = model.engine.info.context_length - len(tokens)
-        max_tokens = room if sampling.max_tokens <= 0 else min(sampling.max_tokens, room)
-        sampling = dataclasses.replace(
-            sampling,
-            max_tokens=max(max_tokens, 1),
-            stop=tuple(dict.fromkeys((*sampling.stop, *model.stops))),
-        )
-        job = Job(tuple(tokens), sampling, text=parts_text(parts), messages=messages)
-        stream = model.engine.generate(job)
         return Run(
             model=model.name,
-            prompt_tokens=len(tokens),
+            prompt_tokens=len(prompt.tokens),
             stream=stream,
             started=started,
             created=time.time(),
             load_seconds=load_seconds,
+            truncated_tokens=prompt.truncated_tokens,
         )

@@ -65,6 +65,8 @@ class LoadedModel:
     stops: tuple[str, ...]
     load_seconds: float
     loaded_at: float = field(default_factory=time.time)
+    last_used: float = field(default_factory=time.time)
+    expires_at: float | None = None  # None: stays loaded until evicted
 
     @property
     def name(self) -> str:
@@ -94,7 +96,12 @@ def prepare(config: ModelConfig, engine: Engine, load_seconds: float) -> LoadedM
 
 
 class ModelManager:
-    """Owns the loaded models; loading one never blocks requests to the others."""
+    """Owns the loaded models: loads on first use, unloads after ``keep_alive``, evicts LRU.
+
+    Loading runs in a worker thread, so it never blocks requests to models already loaded.
+    A model whose keep-alive has run out, or the least recently used one when a load would
+    pass ``max_loaded_models``, is unloaded only once it is idle (no job queued or running).
+    """
 
     def __init__(self, settings: Settings, loader: EngineLoader = default_loader) -> None:
         self.settings = settings
@@ -102,22 +109,46 @@ class ModelManager:
         self._loader = loader
         self._loaded: dict[str, LoadedModel] = {}
         self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
+        self._reaper: asyncio.Task[None] | None = None
 
-    async def get(self, name: str) -> LoadedModel:
-        """The loaded model for a request name; loads it first if needed."""
+    async def get(self, name: str, keep_alive: float | None = None) -> LoadedModel:
+        """The loaded model for a request name (loading it first), with its expiry renewed.
+
+        ``keep_alive`` is in seconds as Ollama means it: negative keeps the model loaded
+        until evicted, ``0`` unloads it once idle; ``None`` uses the configured default.
+        """
         config = self.registry.resolve(name)
         loaded = self._loaded.get(config.name)
-        if loaded is not None:
-            return loaded
-        task = self._loading.get(config.name)
-        if task is None:
-            task = asyncio.get_running_loop().create_task(self._load(config))
-            self._loading[config.name] = task
-        return await asyncio.shield(task)
+        if loaded is None:
+            task = self._loading.get(config.name)
+            if task is None:
+                task = asyncio.get_running_loop().create_task(self._load(config))
+                self._loading[config.name] = task
+            loaded = await asyncio.shield(task)
+        self._renew(loaded, keep_alive)
+        return loaded
+
+    def unload(self, name: str) -> bool:
+        """Unload a model as soon as it is idle; False when it was not loaded."""
+        config = self.registry.resolve(name)
+        loaded = self._loaded.get(config.name)
+        if loaded is None:
+            return False
+        loaded.expires_at = time.time()
+        self._ensure_reaper()
+        return True
+
+    def _renew(self, loaded: LoadedModel, keep_alive: float | None) -> None:
+        seconds = self.settings.keep_alive_seconds if keep_alive is None else keep_alive
+        loaded.last_used = time.time()
+        loaded.expires_at = None if seconds < 0 else loaded.last_used + seconds
+        if loaded.expires_at is not None:
+            self._ensure_reaper()
 
     async def _load(self, config: ModelConfig) -> LoadedModel:
         started = time.perf_counter()
         try:
+            await self._make_room()
             engine = await asyncio.to_thread(self._loader, config, self.settings)
             loaded = prepare(config, engine, time.perf_counter() - started)
         except CodefillError:
@@ -130,6 +161,34 @@ class ModelManager:
         log.info("model %s loaded in %.2fs", config.name, loaded.load_seconds)
         return loaded
 
+    async def _make_room(self) -> None:
+        """Unload idle models, least recently used first, until a new one fits the limit."""
+        limit = self.settings.max_loaded_models
+        for loaded in sorted(self._loaded.values(), key=lambda m: m.last_used):
+            if len(self._loaded) < limit:
+                return
+            if _idle(loaded):
+                await self._close(loaded)
+
+    def _ensure_reaper(self) -> None:
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.get_running_loop().create_task(self._reap())
+
+    async def _reap(self) -> None:
+        """Unload models whose keep-alive ran out, once they are idle; stop when none expire."""
+        while any(m.expires_at is not None for m in self._loaded.values()):
+            now = time.time()
+            for loaded in list(self._loaded.values()):
+                if loaded.expires_at is not None and loaded.expires_at <= now and _idle(loaded):
+                    await self._close(loaded)
+            await asyncio.sleep(0.25)
+
+    async def _close(self, loaded: LoadedModel) -> None:
+        if self._loaded.get(loaded.name) is loaded:
+            del self._loaded[loaded.name]
+            log.info("model %s unloaded", loaded.name)
+            await asyncio.to_thread(loaded.engine.close)
+
     def loaded(self) -> list[LoadedModel]:
         return list(self._loaded.values())
 
@@ -137,8 +196,15 @@ class ModelManager:
         return name in self._loaded
 
     async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
         for task in list(self._loading.values()):
             task.cancel()
         for loaded in list(self._loaded.values()):
             await asyncio.to_thread(loaded.engine.close)
         self._loaded.clear()
+
+
+def _idle(loaded: LoadedModel) -> bool:
+    stats = loaded.engine.stats()
+    return stats.get("busy_slots", 0) == 0 and stats.get("queued", 0) == 0

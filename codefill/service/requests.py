@@ -6,19 +6,30 @@ from dataclasses import dataclass, field
 
 from codefill.engine.base import SamplingParams
 from codefill.prompt.chat import ChatMessage
+from codefill.service.supersession import Client
 
-__all__ = ["ChatRequest", "CompletionRequest"]
+__all__ = ["ChatRequest", "Client", "CompletionRequest"]
 
 
 @dataclass(frozen=True)
 class CompletionRequest:
-    """A code completion: a seed-format prompt (or a raw one) for a model."""
+    """A code completion: a seed-format prompt (or a raw one) for a model.
+
+    ``postprocess`` None means the model's (or the server's) default. ``num_ctx`` caps the
+    context this request may use. ``keep_alive`` is in seconds (negative: forever).
+    """
 
     model: str
     prompt: str
     sampling: SamplingParams = field(default_factory=SamplingParams)
     suffix: str | None = None
     raw: bool = False
+    system: str | None = None
+    template: str | None = None
+    keep_alive: float | None = None
+    num_ctx: int | None = None
+    postprocess: bool | None = None
+    client: Client = field(default_factory=Client)
 
 
 @dataclass(frozen=True)
@@ -26,3 +37,6 @@ class ChatRequest:
     model: str
     messages: tuple[ChatMessage, ...]
     sampling: SamplingParams = field(default_factory=SamplingParams)
+    keep_alive: float | None = None
+    num_ctx: int | None = None
+    client: Client = field(default_factory=Client)

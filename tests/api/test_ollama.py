@@ -20,6 +20,7 @@ SEED_FIELDS = {
     "total_duration",
     "done",
     "done_reason",
+    "timings",
 }
 
 

@@ -16,6 +16,7 @@ SEED_FIELDS = {
     "total_duration",
     "done",
     "done_reason",
+    "timings",  # codefill's extension: cache reuse and where the time went
 }
 
 

@@ -1,0 +1,122 @@
+"""The Ollama dialect's model routes: ``/api/tags``, ``/api/show``, ``/api/ps``,
+``/api/version`` and ``/``, with the fields real clients index into."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import PlainTextResponse, Response
+
+from codefill import __version__
+from codefill.api.ollama import json_line
+from codefill.api.ollama_schemas import ShowRequest
+from codefill.api.wire import read_model
+from codefill.prompt.templates import as_go_template
+from codefill.service.catalog import ModelEntry, describe, list_models
+from codefill.service.models import LoadedModel, ModelManager
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+_FOREVER = "9999-12-31T23:59:59Z"
+
+
+@router.api_route("/", methods=["GET", "HEAD"])
+async def root() -> Response:
+    return PlainTextResponse("Ollama is running", headers={"Server": f"codefill/{__version__}"})
+
+
+@router.api_route("/api/version", methods=["GET", "HEAD"])
+async def version() -> Response:
+    return json_line({"version": __version__})
+
+
+@router.api_route("/api/tags", methods=["GET", "HEAD"])
+async def tags(request: Request) -> Response:
+    entries = list_models(request.app.state.manager)
+    return json_line({"models": [_listing(entry) for entry in entries]})
+
+
+@router.get("/api/ps")
+async def ps(request: Request) -> Response:
+    models = []
+    for entry in list_models(request.app.state.manager, loaded_only=True):
+        expires = entry.expires_at
+        item = _listing(entry)
+        item["expires_at"] = _iso(expires) if expires else _FOREVER
+        item["size_vram"] = 0
+        item["context_length"] = entry.context_length
+        models.append(item)
+    return json_line({"models": models})
+
+
+@router.post("/api/show")
+async def show(request: Request) -> Response:
+    body = await read_model(request, ShowRequest)
+    manager: ModelManager = request.app.state.manager
+    loaded = await manager.get(body.target)
+    entry = describe(loaded.config, loaded, _cache_dir(manager))
+    template = as_go_template(loaded.template)
+    parameters = _parameters(loaded)
+    return json_line(
+        {
+            "modelfile": f'FROM {entry.path}\nTEMPLATE """{template}"""\n'
+            + "".join(f"PARAMETER {line}\n" for line in parameters),
+            "parameters": "\n".join(parameters),
+            "template": template,
+            "details": _details(entry),
+            "model_info": _model_info(loaded),
+            "capabilities": ["completion", "insert"] if loaded.is_fim else ["completion"],
+            "modified_at": _iso(entry.modified),
+        }
+    )
+
+
+def _listing(entry: ModelEntry) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "model": entry.name,
+        "modified_at": _iso(entry.modified),
+        "size": entry.size,
+        "digest": entry.digest,
+        "details": _details(entry),
+    }
+
+
+def _details(entry: ModelEntry) -> dict[str, Any]:
+    return {
+        "parent_model": "",
+        "format": "gguf",
+        "family": entry.family,
+        "families": [entry.family] if entry.family else None,
+        "parameter_size": entry.parameter_size,
+        "quantization_level": entry.quantization,
+    }
+
+
+def _parameters(loaded: LoadedModel) -> list[str]:
+    lines = [f"num_ctx {loaded.engine.info.context_length}"]
+    lines.extend(f'stop "{stop}"' for stop in loaded.stops)
+    return lines
+
+
+def _model_info(loaded: LoadedModel) -> dict[str, Any]:
+    info = loaded.engine.info
+    architecture = info.family or "unknown"
+    return {
+        "general.architecture": architecture,
+        "general.name": info.metadata.get("general.name", loaded.name),
+        f"{architecture}.context_length": info.context_length,
+    }
+
+
+def _cache_dir(manager: ModelManager) -> Path:
+    return Path(manager.settings.cache_dir)
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,29 @@
+"""The ``timings`` object every answer carries, so users can see cache reuse working."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codefill.engine.base import Usage
+from codefill.service.completion import Run
+
+__all__ = ["timings"]
+
+
+def timings(run: Run, usage: Usage | None) -> dict[str, Any]:
+    """Prompt tokens evaluated and taken from the KV cache, and where the time went (ms)."""
+    usage = usage or Usage()
+    cached = 0 if run.typeahead else usage.cached_tokens
+    evaluated = 0 if run.typeahead else max(usage.prompt_tokens - cached, 0)
+    return {
+        "prompt_tokens": run.prompt_tokens,
+        "cached_tokens": cached,
+        "evaluated_tokens": evaluated,
+        "completion_tokens": usage.completion_tokens,
+        "truncated_tokens": run.truncated_tokens,
+        "typeahead": run.typeahead,
+        "queue_ms": round(usage.queue_seconds * 1000, 2),
+        "prompt_ms": round(usage.prompt_seconds * 1000, 2),
+        "generation_ms": round(usage.generation_seconds * 1000, 2),
+        "total_ms": round(run.elapsed * 1000, 2),
+    }

@@ -1,0 +1,117 @@
+"""Build the token prompt for a request: parse, pick the template, truncate, tokenize.
+
+Three kinds of completion prompt: *verbatim* (``raw``, or a prompt the client already
+templated for this model's FIM family) is passed on as given, control-token spellings
+included, because the client wrote the template; a *seed-format* prompt is parsed into the
+four variables, fitted into the context by cutting the prefix's start and the suffix's end,
+and rendered through the model's (or the request's) template, with user text kept plain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from codefill.errors import BadRequest, ContextOverflow
+from codefill.prompt.chat import ChatMessage, render_chat
+from codefill.prompt.fim import is_templated
+from codefill.prompt.meta import CodeContext, parse_prompt
+from codefill.prompt.templates import PromptPart, Template, from_request_template
+from codefill.prompt.tokens import encode_parts
+from codefill.prompt.truncate import fit
+from codefill.service.models import LoadedModel
+from codefill.service.requests import CompletionRequest
+from codefill.types import Tokenizer
+
+__all__ = ["BuiltPrompt", "chat_prompt", "completion_prompt"]
+
+
+@dataclass(frozen=True)
+class BuiltPrompt:
+    """The prompt as parts and tokens; ``context`` is None for verbatim prompts."""
+
+    parts: tuple[PromptPart, ...]
+    tokens: tuple[int, ...]
+    context: CodeContext | None = None
+    truncated_tokens: int = 0
+
+
+def completion_prompt(
+    request: CompletionRequest, model: LoadedModel, context_length: int, reserve: int
+) -> BuiltPrompt:
+    """The prompt for a completion, fitted into ``context_length - reserve`` tokens."""
+    tokenizer = model.engine.tokenizer
+    if request.raw or is_templated(request.prompt, model.family):
+        if request.raw and (request.system or request.template):
+            raise BadRequest("raw mode does not support template or system", param="raw")
+        verbatim = (PromptPart(request.prompt, special=True),)
+        tokens = tuple(encode_parts(verbatim, tokenizer))
+        return _checked(BuiltPrompt(verbatim, tokens), context_length)
+    context = parse_prompt(request.prompt)
+    if request.suffix is not None:
+        if context.suffix:
+            raise BadRequest("give the suffix in 'suffix' or after <SUF>, not both", "suffix")
+        context = dataclasses.replace(context, suffix=request.suffix)
+    template = _template(request, model)
+    if not template.uses("code_suffix"):
+        context = dataclasses.replace(context, suffix="")
+    frame = len(encode_parts(template.render(_variables(context, "", "")), tokenizer))
+    context, dropped = _fit(context, tokenizer, context_length - reserve - frame - 1)
+    parts = template.render(context.variables())
+    built = BuiltPrompt(parts, tuple(encode_parts(parts, tokenizer)), context, dropped)
+    return _checked(built, context_length)
+
+
+def chat_prompt(
+    messages: tuple[ChatMessage, ...], model: LoadedModel, context_length: int
+) -> BuiltPrompt:
+    info = model.engine.info
+    parts = render_chat(
+        info.chat_template, messages, bos_token=info.bos_text, eos_token=info.eos_text
+    )
+    tokens = tuple(encode_parts(parts, model.engine.tokenizer))
+    return _checked(BuiltPrompt(parts, tokens), context_length)
+
+
+def _template(request: CompletionRequest, model: LoadedModel) -> Template:
+    if request.template is None:
+        return model.template
+    try:
+        return from_request_template(request.template, request.system or "")
+    except ValueError as error:
+        raise BadRequest(f"invalid template: {error}", param="template") from None
+
+
+def _variables(context: CodeContext, prefix: str, suffix: str) -> dict[str, str]:
+    return dataclasses.replace(context, prefix=prefix, suffix=suffix).variables()
+
+
+def _fit(context: CodeContext, tokenizer: Tokenizer, budget: int) -> tuple[CodeContext, int]:
+    """Cut the prefix's start and the suffix's end, by tokens, until both fit ``budget``."""
+    if len(context.prefix.encode()) + len(context.suffix.encode()) <= budget:
+        return context, 0  # a token is at least one byte: nothing to cut
+    prefix = tokenizer.tokenize(context.prefix, special=False)
+    suffix = tokenizer.tokenize(context.suffix, special=False)
+    keep_prefix, keep_suffix = fit(len(prefix), len(suffix), budget)
+    dropped = len(prefix) - keep_prefix + len(suffix) - keep_suffix
+    if not dropped:
+        return context, 0
+    kept_prefix = prefix[len(prefix) - keep_prefix :] if keep_prefix else []
+    cut = dataclasses.replace(
+        context,
+        prefix=tokenizer.detokenize(kept_prefix).lstrip("\ufffd"),
+        suffix=tokenizer.detokenize(suffix[:keep_suffix]).rstrip("\ufffd"),
+    )
+    return cut, dropped
+
+
+def _checked(prompt: BuiltPrompt, context_length: int) -> BuiltPrompt:
+    if not prompt.tokens:
+        raise BadRequest("the prompt is empty", param="prompt")
+    if len(prompt.tokens) >= context_length:
+        raise ContextOverflow(
+            f"the prompt has {len(prompt.tokens)} tokens and cannot be shortened to fit the "
+            f"context of {context_length} tokens",
+            param="prompt",
+        )
+    return prompt

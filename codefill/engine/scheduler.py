@@ -36,7 +36,9 @@ class SchedulerConfig:
     max_queue: int = 64
     prefill_chunk: int = 64  # prompt tokens per step while other jobs are generating
     reuse_min_chunk: int = 32  # shortest moved chunk worth a KV shift; 0 turns it off
-    reuse_max_drift: int = 512  # inserted/removed tokens before a moved chunk is recomputed
+    # A moved chunk's KV was computed beside the old text before it; after this many changed
+    # tokens in front of it the chunk is computed again, so answers do not drift.
+    reuse_max_drift: int = 48
 
 
 class _State(enum.Enum):
@@ -217,7 +219,7 @@ class Scheduler:
                 can_shift=self._backend.can_shift,
             )
             if plan.chunk is not None:
-                drift = slot.drift + abs(plan.chunk[1] - plan.chunk[0])
+                drift = slot.drift + _changed_before(plan)
                 if drift > self._config.reuse_max_drift:
                     plan = ReusePlan(plan.keep)
             score = (plan.reused, -slot.last_used)
@@ -239,7 +241,7 @@ class Scheduler:
             if new != old:
                 backend.kv_shift(slot.scratch, old, old + length, new - old)
             held = (new, new + length)
-            slot.drift += abs(new - old)
+            slot.drift += _changed_before(plan)
         else:
             backend.kv_remove(slot.seq, plan.keep, -1)
             slot.drift = 0
@@ -364,6 +366,13 @@ class Scheduler:
             waiting, self._waiting = self._waiting, collections.deque()
         for _job, sink, _submitted in waiting:
             sink(Delta("", FinishReason.CANCELLED, Usage()))
+
+
+def _changed_before(plan: ReusePlan) -> int:
+    """Tokens that changed between the kept prefix and a moved chunk."""
+    assert plan.chunk is not None
+    old, new, _length = plan.chunk
+    return max(old, new) - plan.keep
 
 
 def _as_engine_error(error: Exception) -> CodefillError:

@@ -44,6 +44,7 @@ def local_loader(config: ModelConfig, settings: Settings) -> Engine:
         max_queue=settings.max_queue,
         prefill_chunk=settings.prefill_chunk,
         reuse_min_chunk=settings.reuse_min_chunk,
+        reuse_max_drift=settings.reuse_max_drift,
     )
     return LocalEngine.load(
         path,

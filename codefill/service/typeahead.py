@@ -60,8 +60,8 @@ class TypeAhead:
     def find(self, key: CompletionKey, prefix: str) -> tuple[Generation, int] | None:
         """An earlier generation the new prefix types into, and how far into its text."""
         for entry in reversed(self._by_key.get(key, ())):
-            if not prefix.startswith(entry.prefix):
-                continue
+            if len(prefix) <= len(entry.prefix) or not prefix.startswith(entry.prefix):
+                continue  # a repeated request is not typing ahead: it gets a fresh answer
             typed = len(prefix) - len(entry.prefix)
             generation = entry.generation
             final = generation.final

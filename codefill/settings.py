@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from codefill.builtin import BUILTIN_MODELS
 from codefill.durations import parse_duration
 from codefill.errors import ConfigError
 from codefill.prompt.fim import FAMILIES, family_named
@@ -75,6 +76,14 @@ class ModelConfig(_Strict):
     def _template_is_valid(cls, value: str | None) -> str | None:
         if value is not None:
             Template(value)
+        return value
+
+    @field_validator("builtin")
+    @classmethod
+    def _builtin_is_known(cls, value: str | None) -> str | None:
+        if value is not None and value not in BUILTIN_MODELS:
+            known = ", ".join(sorted(BUILTIN_MODELS))
+            raise ValueError(f"unknown built-in model '{value}'; built-ins are {known}")
         return value
 
     @field_validator("family")

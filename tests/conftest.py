@@ -109,3 +109,9 @@ def fake_app() -> Callable[..., object]:
         return build_app(resolved, ModelManager(resolved, loader=loader))
 
     return factory
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (marked ``anyio``) run on asyncio, like the server."""
+    return "asyncio"

@@ -42,6 +42,9 @@ def test_models_are_read_and_relative_paths_resolved(tmp_path: Path) -> None:
         ('[[models]]\nname = "m"\npath = "a"\n[[models]]\nname = "m"\npath = "b"\n', "twice"),
         ('[[models]]\nname = "m"\npath = "a"\ncontext_length = 3\n', "models[0].context_length"),
         ("port = \n", "not valid TOML"),
+        ('[[models]]\nname = "m"\nbuiltin = "gpt-5"\n', "unknown built-in model 'gpt-5'"),
+        ('[[models]]\nname = "m"\npath = "a"\nfamily = "llama"\n', "unknown FIM family"),
+        ('keep_alive = "soon"\n', "keep_alive"),
     ],
 )
 def test_bad_files_name_the_key_and_why(tmp_path: Path, text: str, expected: str) -> None:

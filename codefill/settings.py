@@ -126,7 +126,24 @@ class Settings(_Strict):
     supersede: bool = True
     typeahead: bool = True
     postprocess: bool = True
+    # limits: every one is refused with a 4xx in the endpoint's dialect
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=64, ge=2)
+    max_tokens_limit: int = Field(default=4096, ge=1)
+    max_generation_seconds: float = Field(default=120.0, gt=0)
+    # access
+    api_keys: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    access_log: bool = True
     models: tuple[ModelConfig, ...] = ()
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_are_not_blank(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not key.strip() for key in keys):
+            raise ValueError("an API key may not be empty")  # the key itself is never echoed
+        return keys
 
     @field_validator("keep_alive")
     @classmethod
@@ -169,6 +186,7 @@ _ENV_KEYS: dict[str, type] = {
     "log_level": str,
     "cache_dir": str,
     "slots": int,
+    "api_keys": str,
 }
 
 
@@ -216,12 +234,17 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         if raw is None or raw == "":
             continue
         try:
-            values[key] = kind(raw)
+            values[key] = _split(raw) if key == "api_keys" else kind(raw)
         except ValueError:
             raise ConfigError(
                 f"CODEFILL_{key.upper()}: expected {kind.__name__}, got {raw!r}"
             ) from None
     return values
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    """``CODEFILL_API_KEYS=key1,key2``: several keys, comma-separated."""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _describe(source: str, error: ValidationError) -> str:

@@ -1,23 +1,27 @@
-"""Build the ASGI app: routers, error handlers, and the lifespan that owns the models."""
+"""Build the ASGI app: routers, middleware, error handlers, and the lifespan of the models."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from codefill import __version__
-from codefill.api import health, ollama, ollama_models, openai
+from codefill.api import health, observability, ollama, ollama_models, openai
 from codefill.api.errors import error_response
+from codefill.api.security import ApiKeys, BodyLimit
 from codefill.api.streaming import ClientGone
 from codefill.errors import BadRequest, CodefillError, MethodNotAllowed, NotFound
+from codefill.metrics import Metrics
 from codefill.service.completion import CompletionService
 from codefill.service.models import ModelManager
 from codefill.settings import Settings
@@ -42,9 +46,11 @@ class _UppercaseMethod:
 def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAPI:
     """The codefill app; ``manager`` lets tests serve a fake engine."""
     manager = manager or ModelManager(settings)
+    service = CompletionService(manager)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _warn_if_exposed(settings)
         preload = asyncio.get_running_loop().create_task(_preload(manager))
         try:
             yield
@@ -55,15 +61,30 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
     app = FastAPI(title="codefill", version=__version__, lifespan=lifespan, docs_url=None)
     app.state.settings = settings
     app.state.manager = manager
-    app.state.service = CompletionService(manager)
+    app.state.service = service
     app.state.default_model = "default"
-    app.include_router(health.router)
-    app.include_router(ollama.router)
-    app.include_router(ollama_models.router)
-    app.include_router(openai.router)
+    app.state.metrics = metrics = Metrics(lambda: _snapshot(manager, service))
+    for module in (health, observability, ollama, ollama_models, openai):
+        app.include_router(module.router)
     _add_error_handlers(app)
+    # added innermost first: the last one added sees each request first
     app.add_middleware(_UppercaseMethod)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(ApiKeys, keys=settings.api_keys)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(observability.Observability, metrics=metrics, access_log=settings.access_log)
     return app
+
+
+def _snapshot(manager: ModelManager, service: CompletionService) -> dict[str, object]:
+    engines = {model.name: model.engine.stats() for model in manager.loaded()}
+    return {"engines": engines, "superseded": service.supersession.superseded}
 
 
 async def _preload(manager: ModelManager) -> None:
@@ -71,6 +92,19 @@ async def _preload(manager: ModelManager) -> None:
         await manager.get("default")
     except CodefillError as error:
         log.error("the default model failed to load: %s", error.message)
+
+
+def _warn_if_exposed(settings: Settings) -> None:
+    try:
+        loopback = ipaddress.ip_address(settings.host).is_loopback
+    except ValueError:
+        loopback = settings.host == "localhost"
+    if not loopback and not settings.api_keys:
+        log.warning(
+            "listening on %s without API keys: anyone who can reach this address can use the "
+            "models; set api_keys (or --api-key) to require a key",
+            settings.host,
+        )
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -1,4 +1,4 @@
-"""Liveness for load balancers and editors: 503 until the default model is loaded."""
+"""Liveness for load balancers and editors: 503 until the default model first loads."""
 
 from __future__ import annotations
 
@@ -15,6 +15,6 @@ async def health(request: Request) -> JSONResponse:
     """``status`` plus, per loaded model, its queue length and busy slots."""
     manager = request.app.state.manager
     models = {model.name: model.engine.stats() for model in manager.loaded()}
-    if manager.is_loaded(request.app.state.default_model):
+    if manager.ever_loaded(request.app.state.default_model):
         return JSONResponse({"status": "ok", "models": models})
     return JSONResponse({"status": "loading model", "models": models}, status_code=503)

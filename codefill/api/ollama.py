@@ -7,6 +7,7 @@ Ollama's official client libraries, or every request when the server runs with
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -42,11 +43,14 @@ async def generate(request: Request) -> Response:
     if body.prompt == "" and not body.suffix:
         return await _load_or_unload(request, encoder, body.model, keep_alive)
     options = body.options or Options()
+    sampling = sampling_from_options(options, settings.default_max_tokens)
+    if body.t_max_predict_ms is not None:
+        sampling = dataclasses.replace(sampling, time_budget=body.t_max_predict_ms / 1000)
     run = await completions.complete(
         service.CompletionRequest(
             model=body.model,
             prompt=body.prompt,
-            sampling=sampling_from_options(options, settings.default_max_tokens),
+            sampling=sampling,
             suffix=body.suffix,
             raw=body.raw,
             system=body.system,
@@ -86,6 +90,7 @@ async def chat(request: Request) -> Response:
 async def _answer(
     request: Request, encoder: OllamaEncoder, run: Run, stream: bool | None
 ) -> Response:
+    request.state.run = run  # for the access log and the metrics
     if stream is False:
         text, final = await until_disconnect(request, run.collect())
         return json_line(encoder.final(run, final, text))

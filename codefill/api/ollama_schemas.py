@@ -46,6 +46,7 @@ class GenerateRequest(WireModel):
     keep_alive: KeepAlive = None
     options: Options | None = None
     postprocess: StrictBool | None = None
+    t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
     format: Any = None
     images: Any = None
     context: Any = None

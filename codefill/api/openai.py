@@ -7,6 +7,7 @@ Every route is served with and without ``/v1``, because openai-python joins path
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from fastapi import APIRouter, Request
@@ -51,11 +52,14 @@ async def chat_completions(request: Request) -> Response:
 async def completions(request: Request) -> Response:
     body = await read_model(request, CompletionRequest)
     service_: CompletionService = request.app.state.service
+    sampling = _sampling(body, body.max_tokens or _COMPLETION_MAX_TOKENS)
+    if body.t_max_predict_ms is not None:
+        sampling = dataclasses.replace(sampling, time_budget=body.t_max_predict_ms / 1000)
     run = await service_.complete(
         service.CompletionRequest(
             model=body.model,
             prompt=body.prompt_text(),
-            sampling=_sampling(body, body.max_tokens or _COMPLETION_MAX_TOKENS),
+            sampling=sampling,
             suffix=body.suffix,
             postprocess=body.postprocess,
             client=client_of(request),
@@ -81,6 +85,7 @@ async def models(request: Request) -> Response:
 
 
 async def _answer(request: Request, encoder: OpenAIEncoder, run: Run, body: Sampling) -> Response:
+    request.state.run = run  # for the access log and the metrics
     if not body.stream:
         text, final = await until_disconnect(request, run.collect())
         return Response(dumps(encoder.whole(text, final)), media_type="application/json")

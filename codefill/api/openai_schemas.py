@@ -82,6 +82,7 @@ class CompletionRequest(Sampling):
     suffix: StrictStr | None = None
     echo: StrictBool = False
     postprocess: StrictBool | None = None
+    t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
 
     @field_validator("echo")
     @classmethod

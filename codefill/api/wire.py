@@ -60,10 +60,28 @@ async def read_model(request: Request, schema: type[M]) -> M:
         raise BadRequest("invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object")
+    limit = request.app.state.settings.max_json_depth
+    if _depth(data, limit) > limit:
+        raise BadRequest(f"the request body is nested more than {limit} levels deep")
     try:
         return schema.model_validate(data)
     except ValidationError as error:
         raise _bad_request(error) from None
+
+
+def _depth(data: Any, limit: int) -> int:
+    """Nesting depth of parsed JSON, counted without recursion and stopping past ``limit``."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _bad_request(error: ValidationError) -> BadRequest:

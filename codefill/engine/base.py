@@ -62,6 +62,7 @@ class SamplingParams:
     frequency_penalty: float = 0.0
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    time_budget: float | None = None  # seconds of generation before ending with LENGTH
 
 
 @dataclass(frozen=True)

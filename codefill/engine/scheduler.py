@@ -300,8 +300,12 @@ class Scheduler:
             if active.state is _State.PROMPT:
                 active.state = _State.GENERATING
                 active.prompt_done = now
-            token = self._backend.sample(active.sampler, index)
-            self._accept(slot, token)
+            try:
+                self._accept(slot, self._backend.sample(active.sampler, index))
+            except Exception as error:  # one request's sampling failing fails it alone
+                log.exception("sampling failed for job %s", active.job.id)
+                if slot.active is active:
+                    self._finish(slot, FinishReason.STOP, _as_engine_error(error))
         for slot in self._slots:
             active = slot.active
             if active and active.held is not None and active.next_pos == active.held[0]:
@@ -323,8 +327,13 @@ class Scheduler:
             return
         if text:
             active.sink(Delta(text))
+        sampling = active.job.sampling
         out_of_room = len(slot.cached) + 1 >= self._backend.seq_context
-        if active.generated >= active.job.sampling.max_tokens or out_of_room:
+        out_of_time = (
+            sampling.time_budget is not None
+            and time.perf_counter() - active.prompt_done >= sampling.time_budget
+        )
+        if active.generated >= sampling.max_tokens or out_of_room or out_of_time:
             self._finish(slot, FinishReason.LENGTH)
 
     def _forget(self, slot: _Slot) -> None:

@@ -9,13 +9,16 @@ and file ends the older one) and post-processing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codefill.engine.base import Delta, DeltaStream, Job, SamplingParams
-from codefill.errors import EngineError
+from codefill.errors import BadRequest, EngineError, Overloaded
 from codefill.postprocess import CompletionContext, PostProcessor
 from codefill.prompt.templates import parts_text
 from codefill.service.generation import Generation, Subscription, TextFilter
@@ -29,18 +32,46 @@ from codefill.settings import Settings
 __all__ = ["CompletionService", "Run"]
 
 
-@dataclass
+@dataclass(eq=False)  # runs are kept in a set by identity
 class Run:
-    """A started generation: which model, its prompt size, and its stream of deltas."""
+    """A started generation: which model, its prompt size, and its stream of deltas.
+
+    Reading ``stream`` also records when the first text came and the final delta, for the
+    access log and the metrics.
+    """
 
     model: str
     prompt_tokens: int
-    stream: DeltaStream | Subscription
+    source: DeltaStream | Subscription
     started: float
     created: float
     load_seconds: float
     truncated_tokens: int = 0
     typeahead: bool = False
+    first_token_at: float | None = None
+    final: Delta | None = None
+    cancel: Callable[[], None] = lambda: None
+    on_end: Callable[[Run], None] = lambda run: None
+
+    @property
+    def stream(self) -> Run:
+        return self
+
+    def __aiter__(self) -> Run:
+        return self
+
+    async def __anext__(self) -> Delta:
+        delta = await self.source.__anext__()
+        if delta.text and self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        if delta.finish is not None:
+            self.final = delta
+            self.on_end(self)
+        return delta
+
+    async def aclose(self) -> None:
+        self.on_end(self)
+        await self.source.aclose()
 
     async def collect(self) -> tuple[str, Delta]:
         """Read the whole answer: its text and the final delta."""
@@ -63,6 +94,25 @@ class CompletionService:
         self.settings: Settings = manager.settings
         self.supersession = Supersession()
         self.typeahead = TypeAhead()
+        self.draining = False
+        self._live: set[Run] = set()
+
+    def drain(self, grace: float) -> None:
+        """Shutting down: refuse new work; after ``grace`` seconds end the rest cleanly.
+
+        Ended runs still send a final message (``cancelled``), so no client is left with
+        a stream cut in the middle.
+        """
+        self.draining = True
+        asyncio.get_running_loop().call_later(grace, self._cancel_all)
+
+    def _cancel_all(self) -> None:
+        for run in list(self._live):
+            run.cancel()
+
+    def _refuse_when_draining(self) -> None:
+        if self.draining:
+            raise Overloaded("the server is shutting down", retry_after=5)
 
     async def render(self, request: CompletionRequest) -> tuple[LoadedModel, BuiltPrompt]:
         """The model and the prompt it would be given for ``request``."""
@@ -70,6 +120,7 @@ class CompletionService:
         return model, self._build(request, model)
 
     async def complete(self, request: CompletionRequest) -> Run:
+        self._refuse_when_draining()
         started = time.perf_counter()
         model = await self.manager.get(request.model, request.keep_alive)
         load_seconds = time.perf_counter() - started
@@ -87,7 +138,8 @@ class CompletionService:
                     if self.supersession.current(key) is not generation:
                         self.supersession.supersede(key)
                     self.supersession.claim(key, generation)
-                run = self._run(model, prompt, generation.subscribe(offset), started, 0.0)
+                subscription = generation.subscribe(offset)
+                run = self._run(model, prompt, subscription, started, 0.0, generation.cancel)
                 run.typeahead = True
                 return run
         if key is not None:
@@ -102,9 +154,11 @@ class CompletionService:
             self.supersession.claim(key, generation)
         if typeahead_key is not None and context is not None:
             self.typeahead.remember(typeahead_key, context.prefix, generation)
-        return self._run(model, prompt, generation.subscribe(), started, load_seconds)
+        subscription = generation.subscribe()
+        return self._run(model, prompt, subscription, started, load_seconds, generation.cancel)
 
     async def chat(self, request: ChatRequest) -> Run:
+        self._refuse_when_draining()
         started = time.perf_counter()
         model = await self.manager.get(request.model, request.keep_alive)
         load_seconds = time.perf_counter() - started
@@ -112,7 +166,9 @@ class CompletionService:
         sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
         messages = tuple((m.role, m.content) for m in request.messages)
         job = Job(prompt.tokens, sampling, text=parts_text(prompt.parts), messages=messages)
-        return self._run(model, prompt, model.engine.generate(job), started, load_seconds)
+        stream = model.engine.generate(job)
+        cancel = functools.partial(model.engine.abort, job.id)
+        return self._run(model, prompt, stream, started, load_seconds, cancel)
 
     def _build(self, request: CompletionRequest, model: LoadedModel) -> BuiltPrompt:
         context_length = self._context(model, request.num_ctx)
@@ -133,10 +189,21 @@ class CompletionService:
         prompt: BuiltPrompt,
         num_ctx: int | None,
     ) -> SamplingParams:
-        room = self._context(model, num_ctx) - len(prompt.tokens)
+        limit = self.settings.max_tokens_limit
+        if sampling.max_tokens > limit:
+            raise BadRequest(
+                f"asked for {sampling.max_tokens} tokens; this server generates at most {limit}",
+                param="max_tokens",
+            )
+        room = min(self._context(model, num_ctx) - len(prompt.tokens), limit)
         wanted = room if sampling.max_tokens <= 0 else min(sampling.max_tokens, room)
         stops = tuple(dict.fromkeys((*sampling.stop, *model.stops)))
-        return dataclasses.replace(sampling, max_tokens=max(wanted, 1), stop=stops)
+        budget = self.settings.max_generation_seconds
+        if sampling.time_budget is not None:
+            budget = min(budget, sampling.time_budget)
+        return dataclasses.replace(
+            sampling, max_tokens=max(wanted, 1), stop=stops, time_budget=budget
+        )
 
     def _postprocess(self, request: CompletionRequest, model: LoadedModel) -> bool:
         if request.postprocess is not None:
@@ -177,13 +244,18 @@ class CompletionService:
         stream: DeltaStream | Subscription,
         started: float,
         load_seconds: float,
+        cancel: Callable[[], None],
     ) -> Run:
-        return Run(
+        run = Run(
             model=model.name,
             prompt_tokens=len(prompt.tokens),
-            stream=stream,
+            source=stream,
             started=started,
             created=time.time(),
             load_seconds=load_seconds,
             truncated_tokens=prompt.truncated_tokens,
         )
+        run.cancel = cancel
+        run.on_end = self._live.discard
+        self._live.add(run)
+        return run

@@ -111,6 +111,7 @@ class ModelManager:
         self._loaded: dict[str, LoadedModel] = {}
         self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
         self._reaper: asyncio.Task[None] | None = None
+        self._ever_loaded: set[str] = set()
 
     async def get(self, name: str, keep_alive: float | None = None) -> LoadedModel:
         """The loaded model for a request name (loading it first), with its expiry renewed.
@@ -159,6 +160,7 @@ class ModelManager:
         finally:
             self._loading.pop(config.name, None)
         self._loaded[config.name] = loaded
+        self._ever_loaded.add(config.name)
         log.info("model %s loaded in %.2fs", config.name, loaded.load_seconds)
         return loaded
 
@@ -195,6 +197,10 @@ class ModelManager:
 
     def is_loaded(self, name: str) -> bool:
         return name in self._loaded
+
+    def ever_loaded(self, name: str) -> bool:
+        """Whether the model has finished loading at least once (it may be unloaded now)."""
+        return name in self._ever_loaded
 
     async def close(self) -> None:
         if self._reaper is not None:

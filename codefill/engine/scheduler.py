@@ -8,26 +8,22 @@ sample for every job whose logits came out. Jobs beyond the slots wait in a boun
 
 from __future__ import annotations
 
-import codecs
 import collections
-import enum
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from codefill.engine.backend import Backend, SamplerHandle
+from codefill.engine.backend import Backend
 from codefill.engine.base import Delta, FinishReason, Job, Usage
 from codefill.engine.reuse import ReusePlan, plan_reuse
+from codefill.engine.slots import Active, Batch, Sink, Slot, State
 from codefill.engine.stops import StopMatcher
 from codefill.errors import BadRequest, CodefillError, ContextOverflow, EngineError, Overloaded
 
 __all__ = ["Scheduler", "SchedulerConfig"]
 
 log = logging.getLogger("codefill.scheduler")
-
-Sink = Callable[[Delta], None]
 
 
 @dataclass(frozen=True)
@@ -41,51 +37,13 @@ class SchedulerConfig:
     reuse_max_drift: int = 48
 
 
-class _State(enum.Enum):
-    PROMPT = "prompt"
-    GENERATING = "generating"
-
-
-@dataclass
-class _Active:
-    """A job in a slot; mutated only by the engine thread."""
-
-    job: Job
-    sink: Sink
-    submitted: float
-    sampler: SamplerHandle
-    prompt: tuple[int, ...]
-    next_pos: int
-    held: tuple[int, int] | None  # prompt positions [start, end) waiting in the scratch seq
-    cached_tokens: int
-    state: _State = _State.PROMPT
-    started: float = 0.0
-    prompt_done: float = 0.0
-    last_token: int = -1
-    generated: int = 0
-    decoder: codecs.IncrementalDecoder = field(
-        default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace")
-    )
-    stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
-
-
-@dataclass
-class _Slot:
-    seq: int
-    scratch: int
-    cached: list[int] = field(default_factory=list)
-    last_used: float = 0.0
-    drift: int = 0
-    active: _Active | None = None
-
-
 class Scheduler:
     """Runs jobs on a backend from its own thread; ``submit`` and ``abort`` are thread-safe."""
 
     def __init__(self, backend: Backend, config: SchedulerConfig) -> None:
         self._backend = backend
         self._config = config
-        self._slots = [_Slot(seq=i, scratch=config.slots + i) for i in range(config.slots)]
+        self._slots = [Slot(seq=i, scratch=config.slots + i) for i in range(config.slots)]
         self._waiting: collections.deque[tuple[Job, Sink, float]] = collections.deque()
         self._aborts: set[str] = set()
         self._lock = threading.Condition()
@@ -188,11 +146,11 @@ class Scheduler:
                 log.exception("could not start job %s", job.id)
                 sink(Delta("", FinishReason.STOP, Usage(), error=_as_engine_error(error)))
 
-    def _start(self, job: Job, sink: Sink, submitted: float, free: list[_Slot]) -> None:
+    def _start(self, job: Job, sink: Sink, submitted: float, free: list[Slot]) -> None:
         slot, plan = self._choose_slot(job.tokens, free)
         held = self._apply_plan(slot, job.tokens, plan)
         sampler = self._backend.new_sampler(job.sampling)
-        active = _Active(
+        active = Active(
             job=job,
             sink=sink,
             submitted=submitted,
@@ -208,9 +166,9 @@ class Scheduler:
         if active.held is not None and active.held[0] == active.next_pos:
             self._restore(slot)
 
-    def _choose_slot(self, prompt: tuple[int, ...], free: list[_Slot]) -> tuple[_Slot, ReusePlan]:
+    def _choose_slot(self, prompt: tuple[int, ...], free: list[Slot]) -> tuple[Slot, ReusePlan]:
         best: tuple[int, float] | None = None
-        choice: tuple[_Slot, ReusePlan] | None = None
+        choice: tuple[Slot, ReusePlan] | None = None
         for slot in free:
             plan = plan_reuse(
                 slot.cached,
@@ -229,7 +187,7 @@ class Scheduler:
         return choice
 
     def _apply_plan(
-        self, slot: _Slot, prompt: tuple[int, ...], plan: ReusePlan
+        self, slot: Slot, prompt: tuple[int, ...], plan: ReusePlan
     ) -> tuple[int, int] | None:
         backend = self._backend
         backend.kv_remove(slot.scratch, -1, -1)
@@ -248,7 +206,7 @@ class Scheduler:
         del slot.cached[plan.keep :]
         return held
 
-    def _restore(self, slot: _Slot) -> None:
+    def _restore(self, slot: Slot) -> None:
         """Copy the moved chunk back from the scratch sequence once the tokens before it exist."""
         active = slot.active
         assert active is not None and active.held is not None
@@ -259,16 +217,16 @@ class Scheduler:
         active.next_pos = end
         active.held = None
 
-    def _build_batch(self) -> _Batch:
-        batch = _Batch()
-        generating = [s for s in self._slots if s.active and s.active.state is _State.GENERATING]
+    def _build_batch(self) -> Batch:
+        batch = Batch()
+        generating = [s for s in self._slots if s.active and s.active.state is State.GENERATING]
         for slot in generating:
             assert slot.active is not None
             batch.add(slot.active.last_token, len(slot.cached), slot.seq, True, slot)
         room = self._backend.n_batch - len(batch.tokens)
         if generating:
             room = min(room, self._config.prefill_chunk)
-        prompting = [s for s in self._slots if s.active and s.active.state is _State.PROMPT]
+        prompting = [s for s in self._slots if s.active and s.active.state is State.PROMPT]
         prompting.sort(key=lambda s: s.active.submitted if s.active else 0.0)
         for slot in prompting:
             active = slot.active
@@ -288,7 +246,7 @@ class Scheduler:
                 break
         return batch
 
-    def _update(self, batch: _Batch) -> None:
+    def _update(self, batch: Batch) -> None:
         now = time.perf_counter()
         for index, slot in enumerate(batch.slots):
             slot.cached.append(batch.tokens[index])
@@ -297,8 +255,8 @@ class Scheduler:
             active = slot.active
             if active is None:
                 continue
-            if active.state is _State.PROMPT:
-                active.state = _State.GENERATING
+            if active.state is State.PROMPT:
+                active.state = State.GENERATING
                 active.prompt_done = now
             try:
                 self._accept(slot, self._backend.sample(active.sampler, index))
@@ -311,7 +269,7 @@ class Scheduler:
             if active and active.held is not None and active.next_pos == active.held[0]:
                 self._restore(slot)
 
-    def _accept(self, slot: _Slot, token: int) -> None:
+    def _accept(self, slot: Slot, token: int) -> None:
         active = slot.active
         assert active is not None
         active.generated += 1
@@ -336,16 +294,14 @@ class Scheduler:
         if active.generated >= sampling.max_tokens or out_of_room or out_of_time:
             self._finish(slot, FinishReason.LENGTH)
 
-    def _forget(self, slot: _Slot) -> None:
+    def _forget(self, slot: Slot) -> None:
         """Drop a slot's cache after a failed decode left it in an unknown state."""
         self._backend.kv_remove(slot.seq, -1, -1)
         self._backend.kv_remove(slot.scratch, -1, -1)
         slot.cached.clear()
         slot.drift = 0
 
-    def _finish(
-        self, slot: _Slot, reason: FinishReason, error: CodefillError | None = None
-    ) -> None:
+    def _finish(self, slot: Slot, reason: FinishReason, error: CodefillError | None = None) -> None:
         active = slot.active
         assert active is not None
         tail = "" if active.stops.stopped else active.stops.feed(active.decoder.decode(b"", True))
@@ -388,22 +344,3 @@ def _as_engine_error(error: Exception) -> CodefillError:
     if isinstance(error, CodefillError):
         return error
     return EngineError(f"generation failed: {error}")
-
-
-@dataclass
-class _Batch:
-    tokens: list[int] = field(default_factory=list)
-    positions: list[int] = field(default_factory=list)
-    seqs: list[int] = field(default_factory=list)
-    logits: list[bool] = field(default_factory=list)
-    slots: list[_Slot] = field(default_factory=list)
-    sampled: list[int] = field(default_factory=list)
-
-    def add(self, token: int, position: int, seq: int, logits: bool, slot: _Slot) -> None:
-        if logits:
-            self.sampled.append(len(self.tokens))
-        self.tokens.append(token)
-        self.positions.append(position)
-        self.seqs.append(seq)
-        self.logits.append(logits)
-        self.slots.append(slot)

@@ -1,0 +1,73 @@
+"""What the scheduler keeps per slot and per running job, and the batch it builds."""
+
+from __future__ import annotations
+
+import codecs
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from codefill.engine.backend import SamplerHandle
+from codefill.engine.base import Delta, Job
+from codefill.engine.stops import StopMatcher
+
+__all__ = ["Active", "Batch", "Sink", "Slot", "State"]
+
+Sink = Callable[[Delta], None]
+
+
+class State(enum.Enum):
+    PROMPT = "prompt"
+    GENERATING = "generating"
+
+
+@dataclass
+class Active:
+    """A job in a slot; mutated only by the engine thread."""
+
+    job: Job
+    sink: Sink
+    submitted: float
+    sampler: SamplerHandle
+    prompt: tuple[int, ...]
+    next_pos: int
+    held: tuple[int, int] | None  # prompt positions [start, end) waiting in the scratch seq
+    cached_tokens: int
+    state: State = State.PROMPT
+    started: float = 0.0
+    prompt_done: float = 0.0
+    last_token: int = -1
+    generated: int = 0
+    decoder: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace")
+    )
+    stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
+
+
+@dataclass
+class Slot:
+    seq: int
+    scratch: int
+    cached: list[int] = field(default_factory=list)
+    last_used: float = 0.0
+    drift: int = 0
+    active: Active | None = None
+
+
+@dataclass
+class Batch:
+    tokens: list[int] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+    logits: list[bool] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    sampled: list[int] = field(default_factory=list)
+
+    def add(self, token: int, position: int, seq: int, logits: bool, slot: Slot) -> None:
+        if logits:
+            self.sampled.append(len(self.tokens))
+        self.tokens.append(token)
+        self.positions.append(position)
+        self.seqs.append(seq)
+        self.logits.append(logits)
+        self.slots.append(slot)

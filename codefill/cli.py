@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from codefill import __version__
 from codefill.errors import CodefillError, ConfigError
@@ -32,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
         help="answer /api/generate in the seed's format (default) or Ollama's native one",
     )
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        help="require this API key (repeat for several; also CODEFILL_API_KEYS=k1,k2)",
+    )
 
     render = commands.add_parser(
         "render", help="print the text a model is given for a prompt read from stdin"
@@ -48,10 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "eval":
         return eval_command.run(args)
-    overrides = {
+    overrides: dict[str, object] = {
         key: getattr(args, key, None)
         for key in ("host", "port", "threads", "ollama_format", "log_level")
     }
+    if getattr(args, "api_keys", None):
+        overrides["api_keys"] = tuple(args.api_keys)
     try:
         settings = load_settings(args.config, overrides=overrides)
     except ConfigError as error:
@@ -70,14 +79,32 @@ def _serve(settings: Settings) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    uvicorn.run(
-        build_app(settings),
+    app = build_app(settings)
+
+    class DrainingServer(uvicorn.Server):
+        """On SIGTERM/SIGINT, give in-flight answers the grace period, then end them cleanly."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if not self.should_exit:
+                loop = asyncio.get_event_loop()
+                loop.call_soon_threadsafe(app.state.service.drain, settings.shutdown_grace_seconds)
+            super().handle_exit(sig, frame)
+            # uvicorn re-raises a captured signal once it has stopped, which would end the
+            # process with -SIGTERM; a drained shutdown is a clean exit (status 0)
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list):
+                captured.clear()
+
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         http="h11",
-        timeout_graceful_shutdown=5,
+        access_log=False,  # codefill writes its own access log, without prompts or keys
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
     )
+    DrainingServer(config).run()
     return 0
 
 

@@ -66,6 +66,8 @@ class Run:
             self.first_token_at = time.perf_counter()
         if delta.finish is not None:
             self.final = delta
+            if delta.usage and delta.usage.prompt_tokens and not self.typeahead:
+                self.prompt_tokens = delta.usage.prompt_tokens  # a remote engine's own count
             self.on_end(self)
         return delta
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 __all__ = ["parse_duration"]
@@ -15,15 +16,22 @@ def parse_duration(value: float | int | str) -> float:
     if isinstance(value, bool):
         raise ValueError("a duration is a number of seconds or a string such as '5m'")
     if isinstance(value, int | float):
-        return float(value)
+        return _finite(float(value))
     text = value.strip()
     try:
-        return float(text)  # "300" or "-1"
-    except ValueError:
-        pass
+        return _finite(float(text))  # "300" or "-1"
+    except ValueError as error:
+        if "finite" in str(error):
+            raise
     sign = -1.0 if text.startswith("-") else 1.0
     body = text.lstrip("+-")
     parts = _PART.findall(body)
     if not parts or "".join(number + unit for number, unit in parts) != body:
         raise ValueError(f"invalid duration {value!r}; use seconds or e.g. '5m', '1h30m'")
-    return sign * sum(float(number) * _UNITS[unit] for number, unit in parts)
+    return _finite(sign * sum(float(number) * _UNITS[unit] for number, unit in parts))
+
+
+def _finite(seconds: float) -> float:
+    if math.isnan(seconds) or math.isinf(seconds):
+        raise ValueError("a duration must be a finite number of seconds")
+    return seconds

@@ -23,7 +23,7 @@ def test_durations(value: float | str, seconds: float) -> None:
     assert parse_duration(value) == seconds
 
 
-@pytest.mark.parametrize("value", ["", "5 minutes", "m5", "1d", True])
+@pytest.mark.parametrize("value", ["", "5 minutes", "m5", "1d", True, "inf", "nan", float("inf")])
 def test_bad_durations(value: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(value)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from codefill.api.ollama_encoder import OllamaEncoder
 from codefill.api.ollama_schemas import ChatRequest, GenerateRequest, KeepAlive, Options
 from codefill.api.streaming import WatchedStreamingResponse, until_disconnect
-from codefill.api.wire import dumps, read_model
+from codefill.api.wire import body_schema, dumps, read_model
 from codefill.durations import parse_duration
 from codefill.engine.base import SamplingParams
 from codefill.errors import BadRequest
@@ -33,7 +33,7 @@ NDJSON = "application/x-ndjson"
 _OFFICIAL_CLIENTS = ("ollama-python/", "ollama-js/")
 
 
-@router.post("/api/generate")
+@router.post("/api/generate", openapi_extra=body_schema(GenerateRequest))
 async def generate(request: Request) -> Response:
     body = await read_model(request, GenerateRequest)
     completions: CompletionService = request.app.state.service
@@ -64,7 +64,7 @@ async def generate(request: Request) -> Response:
     return await _answer(request, encoder, run, body.stream)
 
 
-@router.post("/api/chat")
+@router.post("/api/chat", openapi_extra=body_schema(ChatRequest))
 async def chat(request: Request) -> Response:
     body = await read_model(request, ChatRequest)
     completions: CompletionService = request.app.state.service

@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from codefill import __version__
 from codefill.api.ollama import json_line
 from codefill.api.ollama_schemas import ShowRequest
-from codefill.api.wire import read_model
+from codefill.api.wire import body_schema, read_model
 from codefill.prompt.templates import as_go_template
 from codefill.service.catalog import ModelEntry, describe, list_models
 from codefill.service.models import LoadedModel, ModelManager
@@ -25,17 +25,20 @@ router = APIRouter()
 _FOREVER = "9999-12-31T23:59:59Z"
 
 
-@router.api_route("/", methods=["GET", "HEAD"])
+@router.get("/")
+@router.head("/", include_in_schema=False)
 async def root() -> Response:
     return PlainTextResponse("Ollama is running", headers={"Server": f"codefill/{__version__}"})
 
 
-@router.api_route("/api/version", methods=["GET", "HEAD"])
+@router.get("/api/version")
+@router.head("/api/version", include_in_schema=False)
 async def version() -> Response:
     return json_line({"version": __version__})
 
 
-@router.api_route("/api/tags", methods=["GET", "HEAD"])
+@router.get("/api/tags")
+@router.head("/api/tags", include_in_schema=False)
 async def tags(request: Request) -> Response:
     entries = list_models(request.app.state.manager)
     return json_line({"models": [_listing(entry) for entry in entries]})
@@ -54,7 +57,7 @@ async def ps(request: Request) -> Response:
     return json_line({"models": models})
 
 
-@router.post("/api/show")
+@router.post("/api/show", openapi_extra=body_schema(ShowRequest))
 async def show(request: Request) -> Response:
     body = await read_model(request, ShowRequest)
     manager: ModelManager = request.app.state.manager

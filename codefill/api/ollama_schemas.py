@@ -11,23 +11,24 @@ from codefill.api.wire import Int, WireModel
 __all__ = ["ChatMessageIn", "ChatRequest", "GenerateRequest", "Options", "ShowRequest"]
 
 KeepAlive = float | StrictStr | None
+_INT32 = 2**31 - 1  # llama.cpp takes these as C ints
 
 
 class Options(WireModel):
     """``options``: the sampling keys codefill honours; any other key is ignored."""
 
-    num_predict: Annotated[Int | None, Field(ge=-2)] = None
+    num_predict: Annotated[Int | None, Field(ge=-2, le=_INT32)] = None
     temperature: Annotated[float | None, Field(ge=0)] = None
     top_p: Annotated[float | None, Field(ge=0, le=1)] = None
-    top_k: Annotated[Int | None, Field(ge=0)] = None
+    top_k: Annotated[Int | None, Field(ge=0, le=_INT32)] = None
     min_p: Annotated[float | None, Field(ge=0, le=1)] = None
     repeat_penalty: Annotated[float | None, Field(ge=0)] = None
-    repeat_last_n: Annotated[Int | None, Field(ge=-1)] = None
+    repeat_last_n: Annotated[Int | None, Field(ge=-1, le=_INT32)] = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
     seed: Int | None = None
     stop: list[StrictStr] | StrictStr | None = None
-    num_ctx: Annotated[Int | None, Field(ge=1)] = None
+    num_ctx: Annotated[Int | None, Field(ge=1, le=_INT32)] = None
 
 
 class GenerateRequest(WireModel):

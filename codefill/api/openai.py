@@ -17,7 +17,7 @@ from codefill.api.ollama import client_of
 from codefill.api.openai_encoder import OpenAIEncoder
 from codefill.api.openai_schemas import ChatCompletionRequest, CompletionRequest, Sampling
 from codefill.api.streaming import WatchedStreamingResponse, until_disconnect
-from codefill.api.wire import dumps, read_model
+from codefill.api.wire import body_schema, dumps, read_model
 from codefill.engine.base import SamplingParams
 from codefill.prompt.chat import ChatMessage
 from codefill.service import requests as service
@@ -30,10 +30,12 @@ router = APIRouter()
 
 SSE = "text/event-stream"
 _COMPLETION_MAX_TOKENS = 16  # OpenAI's documented default for the legacy route
+_CHAT_BODY = body_schema(ChatCompletionRequest)
+_COMPLETION_BODY = body_schema(CompletionRequest)
 
 
-@router.post("/chat/completions")
-@router.post("/v1/chat/completions")
+@router.post("/chat/completions", openapi_extra=_CHAT_BODY)
+@router.post("/v1/chat/completions", openapi_extra=_CHAT_BODY)
 async def chat_completions(request: Request) -> Response:
     body = await read_model(request, ChatCompletionRequest)
     completions: CompletionService = request.app.state.service
@@ -47,8 +49,8 @@ async def chat_completions(request: Request) -> Response:
     return await _answer(request, OpenAIEncoder(body.model, run, chat=True), run, body)
 
 
-@router.post("/completions")
-@router.post("/v1/completions")
+@router.post("/completions", openapi_extra=_COMPLETION_BODY)
+@router.post("/v1/completions", openapi_extra=_COMPLETION_BODY)
 async def completions(request: Request) -> Response:
     body = await read_model(request, CompletionRequest)
     service_: CompletionService = request.app.state.service

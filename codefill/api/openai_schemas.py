@@ -16,6 +16,7 @@ __all__ = [
     "StreamOptions",
 ]
 
+_INT32 = 2**31 - 1  # llama.cpp takes these as C ints
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
 
@@ -47,7 +48,7 @@ class Sampling(WireModel):
     model: StrictStr = "default"
     stream: StrictBool = False
     stream_options: StreamOptions | None = None
-    max_tokens: Annotated[Int | None, Field(ge=1)] = None
+    max_tokens: Annotated[Int | None, Field(ge=1, le=_INT32)] = None
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     top_p: Annotated[float | None, Field(ge=0, le=1)] = None
     stop: StrictStr | list[StrictStr] | None = None
@@ -55,7 +56,7 @@ class Sampling(WireModel):
     n: Annotated[Int, Field(ge=1, le=1)] = 1
     presence_penalty: Annotated[float | None, Field(ge=-2, le=2)] = None
     frequency_penalty: Annotated[float | None, Field(ge=-2, le=2)] = None
-    top_k: Annotated[Int | None, Field(ge=0)] = None
+    top_k: Annotated[Int | None, Field(ge=0, le=_INT32)] = None
     min_p: Annotated[float | None, Field(ge=0, le=1)] = None
     repeat_penalty: Annotated[float | None, Field(ge=0)] = None
 
@@ -69,7 +70,7 @@ class ChatCompletionRequest(Sampling):
     """``POST /chat/completions`` and ``/v1/chat/completions``."""
 
     messages: Annotated[list[ChatMessageIn], Field(min_length=1)]
-    max_completion_tokens: Annotated[Int | None, Field(ge=1)] = None
+    max_completion_tokens: Annotated[Int | None, Field(ge=1, le=_INT32)] = None
 
 
 class CompletionRequest(Sampling):

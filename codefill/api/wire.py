@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from codefill.errors import BadRequest
 
-__all__ = ["Int", "WireModel", "dumps", "read_model"]
+__all__ = ["Int", "WireModel", "body_schema", "dumps", "read_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,7 +51,7 @@ async def read_model(request: Request, schema: type[M]) -> M:
     except UnicodeDecodeError as error:
         raise BadRequest(f"the request body is not valid UTF-8 (byte {error.start})") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as error:
         raise BadRequest(
             f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
@@ -67,6 +67,11 @@ async def read_model(request: Request, schema: type[M]) -> M:
         return schema.model_validate(data)
     except ValidationError as error:
         raise _bad_request(error) from None
+
+
+def _no_constants(name: str) -> Any:
+    """JSON has no NaN or Infinity; Python's parser would accept them."""
+    raise BadRequest(f"invalid JSON: {name} is not a JSON number")
 
 
 def _depth(data: Any, limit: int) -> int:
@@ -93,3 +98,27 @@ def _bad_request(error: ValidationError) -> BadRequest:
     if first["type"] == "json_invalid":
         return BadRequest(f"invalid JSON: {message}")
     return BadRequest(f"invalid value for '{location}': {message}", param=location or None)
+
+
+def body_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting a JSON body that :func:`read_model` parses itself.
+
+    Routes read their bodies by hand (see the module docstring), so FastAPI cannot see the
+    schema; this puts it into the OpenAPI document, with ``$defs`` inlined, for clients and
+    for the schema-driven fuzz tests.
+    """
+    document = schema.model_json_schema()
+    definitions = document.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/$defs/"):
+                return inline(definitions[reference.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    content = {"application/json": {"schema": inline(document)}}
+    return {"requestBody": {"required": True, "content": content}}

@@ -60,7 +60,7 @@ def check_gguf(path: str) -> None:
 class Sampler:
     """A llama.cpp sampler chain for one job; ``free`` it when the job ends."""
 
-    def __init__(self, params: SamplingParams, seed: int) -> None:
+    def __init__(self, params: SamplingParams, seed: int, n_vocab: int, context: int) -> None:
         chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
         penalised = (
             params.repeat_penalty != 1.0
@@ -71,7 +71,8 @@ class Sampler:
             lib.llama_sampler_chain_add(
                 chain,
                 lib.llama_sampler_init_penalties(
-                    params.repeat_last_n,
+                    n_vocab,
+                    context if params.repeat_last_n < 0 else params.repeat_last_n,
                     params.repeat_penalty,
                     params.frequency_penalty,
                     params.presence_penalty,
@@ -127,6 +128,7 @@ class LlamaBackend:
             raise ModelLoadError(f"llama.cpp could not load {path}: truncated or unsupported")
         self._model = model
         self._vocab = lib.llama_model_get_vocab(model)
+        self._n_vocab = int(lib.llama_vocab_n_tokens(self._vocab))
         trained = int(lib.llama_model_n_ctx_train(model))
         self.seq_context = min(seq_context or min(trained, 4096), trained)
         params = lib.llama_context_default_params()
@@ -226,7 +228,7 @@ class LlamaBackend:
 
     def new_sampler(self, params: SamplingParams) -> Sampler:
         seed = lib.LLAMA_DEFAULT_SEED if params.seed is None else params.seed % 2**32
-        return Sampler(params, seed)
+        return Sampler(params, seed, self._n_vocab, self.seq_context)
 
     def sample(self, sampler: SamplerHandle, index: int) -> int:
         assert isinstance(sampler, Sampler)

@@ -21,6 +21,8 @@ __all__ = ["EngineLoader", "LoadedModel", "ModelManager", "default_loader", "loc
 
 log = logging.getLogger("codefill.models")
 
+_YEAR = 365 * 24 * 3600.0
+
 EngineLoader = Callable[[ModelConfig, Settings], Engine]
 
 
@@ -143,7 +145,9 @@ class ModelManager:
     def _renew(self, loaded: LoadedModel, keep_alive: float | None) -> None:
         seconds = self.settings.keep_alive_seconds if keep_alive is None else keep_alive
         loaded.last_used = time.time()
-        loaded.expires_at = None if seconds < 0 else loaded.last_used + seconds
+        # negative, or longer than anyone means (a year), is "until evicted"
+        forever = seconds < 0 or seconds > _YEAR
+        loaded.expires_at = None if forever else loaded.last_used + seconds
         if loaded.expires_at is not None:
             self._ensure_reaper()
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -157,14 +158,8 @@ def save(name: str, text: str) -> Path:
     return path
 
 
-def plot(
-    name: str,
-    title: str,
-    series: dict[str, tuple[Sequence[float], Sequence[float]]],
-    xlabel: str,
-    ylabel: str,
-) -> Path | None:
-    """A line plot PNG next to the tables; skipped (with a note) without matplotlib."""
+def _figure() -> tuple[Any, Any, Any] | None:
+    """(pyplot, figure, axes), or None with a note when matplotlib is not installed."""
     try:
         import matplotlib
 
@@ -173,15 +168,12 @@ def plot(
     except ImportError:
         print("(matplotlib is not installed: no plot; pip install 'codefill[bench]')")
         return None
-    RESULTS.mkdir(exist_ok=True)
     figure, axes = pyplot.subplots(figsize=(7, 4))
-    for label, (xs, ys) in series.items():
-        axes.plot(xs, ys, marker="o", label=label)
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
-    axes.grid(True, alpha=0.3)
-    axes.legend()
+    return pyplot, figure, axes
+
+
+def _save_figure(pyplot: Any, figure: Any, name: str) -> Path:
+    RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.png"
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -190,19 +182,35 @@ def plot(
     return path
 
 
+def plot(
+    name: str,
+    title: str,
+    series: dict[str, tuple[Sequence[float], Sequence[float]]],
+    xlabel: str,
+    ylabel: str,
+) -> Path | None:
+    """A line plot PNG next to the tables."""
+    made = _figure()
+    if made is None:
+        return None
+    pyplot, figure, axes = made
+    for label, (xs, ys) in series.items():
+        axes.plot(xs, ys, marker="o", label=label)
+    axes.set_title(title)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    return _save_figure(pyplot, figure, name)
+
+
 def bars(name: str, title: str, groups: dict[str, dict[str, float]], ylabel: str) -> Path | None:
     """Grouped bars: ``groups[group][system] = value``."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as pyplot
-    except ImportError:
-        print("(matplotlib is not installed: no plot; pip install 'codefill[bench]')")
+    made = _figure()
+    if made is None:
         return None
-    RESULTS.mkdir(exist_ok=True)
+    pyplot, figure, axes = made
     systems = sorted({system for values in groups.values() for system in values})
-    figure, axes = pyplot.subplots(figsize=(7, 4))
     width = 0.8 / max(len(systems), 1)
     for index, system in enumerate(systems):
         xs = [i + index * width for i in range(len(groups))]
@@ -212,9 +220,4 @@ def bars(name: str, title: str, groups: dict[str, dict[str, float]], ylabel: str
     axes.set_title(title)
     axes.set_ylabel(ylabel)
     axes.legend()
-    path = RESULTS / f"{name}.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    pyplot.close(figure)
-    print(f"plot: {path}")
-    return path
+    return _save_figure(pyplot, figure, name)

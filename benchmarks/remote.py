@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+from harness import free_port, start
 
 from codefill.builtin import resolve_builtin
 from codefill.prompt.fim import family_named
@@ -44,29 +44,8 @@ FAMILY = "qwen2.5-coder"
 Request = Callable[[httpx.AsyncClient, int], Awaitable[int]]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start(command: list[str], log: Path, ready: str) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=os.environ)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{log.stem} exited:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(ready, timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"{ready} did not come up")
+    return start(log.stem, command, ready, log.parent).process
 
 
 def _prompt(number: int) -> str:
@@ -239,7 +218,7 @@ def main() -> None:
     urls: dict[str, str] = {}
 
     def start(name: str, command: list[str], ready: str) -> None:
-        port = _free_port()
+        port = free_port()
         urls[name] = f"http://127.0.0.1:{port}"
         full = [sys.executable, *command, "--port", str(port)]
         processes.append(_start(full, workdir / f"{name}.log", urls[name] + ready))

@@ -30,6 +30,22 @@ builtin = "qwen2.5-coder"
 """
 
 
+# The seed document's answer fields, plus done_reason and codefill's timings extension.
+SEED_FIELDS = frozenset(
+    {
+        "model",
+        "created_at",
+        "response",
+        "input_tokens",
+        "output_tokens",
+        "total_duration",
+        "done",
+        "done_reason",
+        "timings",
+    }
+)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -10,18 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from codefill.engine.fake import FakeTokenizer
-
-SEED_FIELDS = {
-    "model",
-    "created_at",
-    "response",
-    "input_tokens",
-    "output_tokens",
-    "total_duration",
-    "done",
-    "done_reason",
-    "timings",
-}
+from tests.conftest import SEED_FIELDS
 
 
 @pytest.fixture

@@ -5,19 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.conftest import Server
-
-SEED_FIELDS = {
-    "model",
-    "created_at",
-    "response",
-    "input_tokens",
-    "output_tokens",
-    "total_duration",
-    "done",
-    "done_reason",
-    "timings",  # codefill's extension: cache reuse and where the time went
-}
+from tests.conftest import SEED_FIELDS, Server
 
 
 def curl(server: Server, *args: str) -> str:

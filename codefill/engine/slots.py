@@ -31,7 +31,7 @@ class Active:
     sampler: SamplerHandle
     prompt: tuple[int, ...]
     next_pos: int
-    held: tuple[int, int] | None  # prompt positions [start, end) waiting in the scratch seq
+    held: list[tuple[int, int]]  # prompt ranges [start, end) waiting in the scratch seq
     cached_tokens: int
     state: State = State.PROMPT
     started: float = 0.0

@@ -45,8 +45,10 @@ def local_loader(config: ModelConfig, settings: Settings) -> Engine:
         slots=settings.slots,
         max_queue=settings.max_queue,
         prefill_chunk=settings.prefill_chunk,
+        prefill_chunk_alone=settings.prefill_chunk_alone,
         reuse_min_chunk=settings.reuse_min_chunk,
         reuse_max_drift=settings.reuse_max_drift,
+        reuse_margin=settings.reuse_margin,
     )
     return LocalEngine.load(
         path,

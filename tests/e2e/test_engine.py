@@ -86,7 +86,7 @@ def test_typing_before_the_suffix_reuses_the_suffix(server: Server) -> None:
     again = generate(server, {**body, "prompt": prefix + "x = 12"})["timings"]
     assert isinstance(again, dict)
     assert again["cached_tokens"] >= 0.9 * again["prompt_tokens"]
-    assert again["evaluated_tokens"] <= 8
+    assert again["evaluated_tokens"] <= 8 + 16  # the typed text, and the moved chunk's margin
 
 
 def test_a_newer_request_from_the_same_session_supersedes_the_older(server: Server) -> None:

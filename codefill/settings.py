@@ -121,7 +121,7 @@ class Settings(_Strict):
     prefill_chunk: int = Field(default=64, ge=1, le=512)
     prefill_chunk_alone: int = Field(default=128, ge=1, le=512)
     reuse_min_chunk: int = Field(default=32, ge=0)
-    reuse_max_drift: int = Field(default=48, ge=0)
+    reuse_max_drift: int = Field(default=256, ge=0)
     reuse_margin: int = Field(default=16, ge=0)
     keep_alive: float | str = -1
     max_loaded_models: int = Field(default=3, ge=1)

@@ -31,19 +31,11 @@ class ReusePlan:
 
     keep: int
     chunks: tuple[tuple[int, int, int], ...] = ()
+    changed: int = 0  # tokens inserted or removed in front of the last moved chunk
 
     @property
     def reused(self) -> int:
         return self.keep + sum(length for _, _, length in self.chunks)
-
-    @property
-    def changed(self) -> int:
-        """Tokens inserted or removed in front of the last moved chunk."""
-        if not self.chunks:
-            return 0
-        old, new, length = self.chunks[-1]
-        moved = sum(size for _, _, size in self.chunks)
-        return (old + length - self.keep - moved) + (new + length - self.keep - moved)
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
@@ -86,7 +78,15 @@ def plan_reuse(
         for old, new, length in chunks
         if length - margin >= shortest
     ]
-    return ReusePlan(keep, tuple(trimmed))
+    return ReusePlan(keep, tuple(trimmed), _changed(keep, chunks))
+
+
+def _changed(keep: int, chunks: list[tuple[int, int, int]]) -> int:
+    if not chunks:
+        return 0
+    old, new, length = chunks[-1]
+    moved = sum(size for _, _, size in chunks)
+    return (old + length - keep - moved) + (new + length - keep - moved)
 
 
 def _chunks(

@@ -42,7 +42,7 @@ class SchedulerConfig:
     reuse_min_chunk: int = 32  # shortest moved chunk worth a KV shift; 0 turns it off
     # A moved chunk's KV was computed beside the old text before it; after this many changed
     # tokens in front of it the chunk is computed again, so answers do not drift.
-    reuse_max_drift: int = 48
+    reuse_max_drift: int = 256
     reuse_margin: int = 16  # tokens at the front of each moved chunk computed again
 
 
@@ -138,7 +138,34 @@ class Scheduler:
             sink(Delta("", FinishReason.CANCELLED, Usage(queue_seconds=waited)))
         for slot in self._slots:
             if slot.active is not None and slot.active.job.id in aborts:
+                self._settle(slot)
                 self._finish(slot, FinishReason.CANCELLED)
+
+    def _settle(self, slot: Slot) -> None:
+        """Before giving up a job still in its prompt, put its parked chunks back in place.
+
+        A keystroke that supersedes this job usually wants nearly the same prompt; leaving
+        the moved chunks in the slot's cache (after decoding the few tokens in front of
+        them) lets it reuse them instead of computing the rest of the file again. Skipped
+        when that would take more than a couple of small steps.
+        """
+        active = slot.active
+        if active is None or not active.held:
+            return
+        gaps = sum(start for start, _ in active.held) - sum(end for _, end in active.held[:-1])
+        if gaps - active.next_pos > 2 * self._config.prefill_chunk_alone:
+            return
+        while active.held:
+            stop_at = active.held[0][0]
+            while active.next_pos < stop_at:
+                take = min(self._backend.n_batch, stop_at - active.next_pos)
+                first = active.next_pos
+                tokens = list(active.prompt[first : first + take])
+                positions = list(range(first, first + take))
+                self._backend.decode(tokens, positions, [slot.seq] * take, [False] * take)
+                slot.cached.extend(tokens)
+                active.next_pos += take
+            self._restore(slot)
 
     def _admit(self) -> None:
         while True:

@@ -73,3 +73,4 @@ def test_a_margin_at_the_front_of_each_moved_chunk_is_computed_again() -> None:
     prompt = [*prefix, 55, *suffix]
     plan = plan_reuse(cached, prompt, min_chunk=32, can_shift=True, margin=16)
     assert plan.chunks == ((116, 117, 183),)
+    assert plan.changed == 1  # the recomputed margin is not a change

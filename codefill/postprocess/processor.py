@@ -5,7 +5,7 @@ from __future__ import annotations
 from codefill.postprocess.context import CompletionContext, PostprocessOptions
 from codefill.postprocess.lines import LineJudge, LineRunner
 from codefill.postprocess.repetition import LineEndRepetitionJudge, RepeatedLinesJudge
-from codefill.postprocess.scope import ScopeJudge, SingleLineJudge
+from codefill.postprocess.scope import BlockBodyJudge, ScopeJudge, SingleLineJudge
 from codefill.postprocess.stops import LanguageStopJudge
 from codefill.postprocess.suffix import InlineEchoJudge, SuffixEchoJudge
 from codefill.postprocess.trim import trim_whitespace
@@ -24,6 +24,7 @@ def judges_for(context: CompletionContext, options: PostprocessOptions) -> list[
             judges.append(InlineEchoJudge(context))
     if options.scope:
         judges.append(ScopeJudge(context))
+        judges.append(BlockBodyJudge(context))
     if options.language_stops:
         judges.append(LanguageStopJudge(context))
     if options.suffix_overlap:

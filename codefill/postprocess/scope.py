@@ -17,6 +17,7 @@ from codefill.postprocess.context import (
 from codefill.postprocess.lines import Cut, LineJudge, apply_judges
 
 __all__ = [
+    "BlockBodyJudge",
     "ScopeJudge",
     "SingleLineJudge",
     "is_closing_line",
@@ -119,6 +120,32 @@ class SingleLineJudge(LineJudge):
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
         if self._active and terminated:
             return Cut(0, len(line))
+        return None
+
+
+class BlockBodyJudge(LineJudge):
+    """A first line that opens a block whose body already follows the cursor ends there.
+
+    Filling a line above ``    running_max = n``, the completion ``if running_max is None:``
+    has its body in the suffix; anything the model writes after that line would be a
+    second body. Applies when only indentation precedes the cursor and the suffix's first
+    code line is indented deeper than the completion's first line.
+    """
+
+    def __init__(self, context: CompletionContext) -> None:
+        cur = cursor_line(context.prefix)
+        body = first_suffix_code_line(context)
+        self._cursor = cur if is_blank(cur) else None
+        self._body_width = None if body is None else indent_width(body)
+
+    def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
+        if index != 0 or self._cursor is None or self._body_width is None or not terminated:
+            return None
+        full = self._cursor + line
+        if is_blank(full) or not opens_block(full):
+            return None
+        if self._body_width > indent_width(full):
+            return Cut(0, len(line), newline=True)
         return None
 
 

@@ -22,6 +22,7 @@ __all__ = [
 ]
 
 _PAIRS = {")": "(", "]": "[", "}": "{"}
+_SHORTEST_ECHO = 8  # characters; shorter starts (``x = 0``) are too common to mean an echo
 _QUOTES = "\"'`"
 
 
@@ -30,7 +31,8 @@ def _line_key(line: str) -> tuple[int, str]:
 
 
 class SuffixEchoJudge(LineJudge):
-    """Ends the completion before its first line equal to the suffix's first non-blank line.
+    """Ends the completion before its first line equal to the suffix's first non-blank line,
+    or before a finished line that is the start of it (at least eight characters).
 
     Lines compare as they read in the file: trailing whitespace is ignored, tabs and
     spaces compare by width, but the indentation must match, because a ``}`` or
@@ -52,7 +54,19 @@ class SuffixEchoJudge(LineJudge):
             if self._cursor is None:
                 return None
             line = self._cursor + line
-        return Cut(index) if _line_key(line) == self._target else None
+        width, text = _line_key(line)
+        target_width, target = self._target
+        if width != target_width:
+            return None
+        if text == target or (terminated and _starts_the_same(text, target)):
+            return Cut(index)
+        return None
+
+
+def _starts_the_same(text: str, target: str) -> bool:
+    """A finished line that is the start of the suffix's line (``prod = 0`` against
+    ``prod = 0 if 0 in arr else 1``): the model began to re-type the suffix differently."""
+    return len(text) >= _SHORTEST_ECHO and target.startswith(text)
 
 
 class InlineEchoJudge(LineJudge):

@@ -133,3 +133,25 @@ def test_single_line_first_line_without_newline_is_kept_whole() -> None:
     context = CompletionContext("x = foo(", ")", "Python")
     assert keep_first_line("a, b", context) == "a, b"
     assert keep_first_line("", context) == ""
+
+
+def test_a_block_whose_body_follows_the_cursor_ends_after_its_first_line() -> None:
+    from codefill.postprocess import postprocess
+
+    context = CompletionContext(
+        prefix="def f(numbers):\n    result = []\n    for n in numbers:\n",
+        suffix="            running_max = n\n        else:\n            running_max = max(n)\n",
+        language="Python",
+    )
+    text = "        if running_max is None:\n            result.append(n)\n        else:\n"
+    assert postprocess(text, context) == "        if running_max is None:\n"
+
+
+def test_a_block_body_at_the_same_depth_is_not_the_blocks_body() -> None:
+    from codefill.postprocess import postprocess
+
+    context = CompletionContext(
+        prefix="function f(xs) {\n", suffix="  return total;\n}\n", language="JavaScript"
+    )
+    text = "  for (const x of xs) {\n    total += x;\n  }\n"
+    assert postprocess(text, context) == text

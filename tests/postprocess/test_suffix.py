@@ -85,3 +85,18 @@ def test_inline_echo_of_words_needs_a_token_boundary() -> None:
 def test_inline_echo_only_mid_line() -> None:
     context = CompletionContext("x = foo(", "\n)\n", "Python")
     assert cut_inline_echo("a)\n", context) == "a)\n"
+
+
+def test_a_finished_line_that_starts_the_suffix_line_is_an_echo() -> None:
+    context = CompletionContext(
+        prefix="def prod_signs(arr):\n",
+        suffix="    prod = 0 if 0 in arr else (-1) ** len(arr)\n    return prod\n",
+        language="Python",
+    )
+    text = "    if not arr:\n        return None\n    prod = 0\n    for i in arr:\n"
+    assert cut_suffix_echo(text, context) == "    if not arr:\n        return None\n"
+
+
+def test_short_starts_are_not_echoes() -> None:
+    context = CompletionContext(prefix="def f():\n", suffix="    x = 0 if y else 1\n")
+    assert cut_suffix_echo("    x = 0\n    y = 2\n", context) == "    x = 0\n    y = 2\n"

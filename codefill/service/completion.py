@@ -128,26 +128,17 @@ class CompletionService:
         load_seconds = time.perf_counter() - started
         prompt = self._build(request, model)
         context = prompt.context
-        key = session_key(request.client, model.name, context.file_path) if context else None
-        if not self.settings.supersede:
-            key = None
+        session = session_key(request.client, model.name, context.file_path if context else "")
+        key = session if self.settings.supersede else None  # the session still routes replicas
         typeahead_key = self._typeahead_key(request, model, prompt)
         if typeahead_key is not None and context is not None:
             found = self.typeahead.find(typeahead_key, context.prefix)
             if found is not None:
-                generation, offset = found
-                if key is not None:
-                    if self.supersession.current(key) is not generation:
-                        self.supersession.supersede(key)
-                    self.supersession.claim(key, generation)
-                subscription = generation.subscribe(offset)
-                run = self._run(model, prompt, subscription, started, 0.0, generation.cancel)
-                run.typeahead = True
-                return run
+                return self._follow(model, prompt, key, *found, started)
         if key is not None:
             self.supersession.supersede(key)
         sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
-        job = Job(prompt.tokens, sampling, text=parts_text(prompt.parts), session=key)
+        job = Job(prompt.tokens, sampling, text=parts_text(prompt.parts), session=session)
         stream = model.engine.generate(job)
         generation = Generation(
             stream, lambda: model.engine.abort(job.id), self._filter(request, model, prompt)
@@ -159,6 +150,25 @@ class CompletionService:
         subscription = generation.subscribe()
         return self._run(model, prompt, subscription, started, load_seconds, generation.cancel)
 
+    def _follow(
+        self,
+        model: LoadedModel,
+        prompt: BuiltPrompt,
+        key: str | None,
+        generation: Generation,
+        offset: int,
+        started: float,
+    ) -> Run:
+        """Answer from an earlier generation the user is typing through (type-ahead)."""
+        if key is not None:
+            if self.supersession.current(key) is not generation:
+                self.supersession.supersede(key)
+            self.supersession.claim(key, generation)
+        subscription = generation.subscribe(offset)
+        run = self._run(model, prompt, subscription, started, 0.0, generation.cancel)
+        run.typeahead = True
+        return run
+
     async def chat(self, request: ChatRequest) -> Run:
         self._refuse_when_draining()
         started = time.perf_counter()
@@ -167,7 +177,14 @@ class CompletionService:
         prompt = chat_prompt(request.messages, model, self._context(model, request.num_ctx))
         sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
         messages = tuple((m.role, m.content) for m in request.messages)
-        job = Job(prompt.tokens, sampling, text=parts_text(prompt.parts), messages=messages)
+        session = session_key(request.client, model.name, "")  # X-Codefill-Session only
+        job = Job(
+            prompt.tokens,
+            sampling,
+            text=parts_text(prompt.parts),
+            messages=messages,
+            session=session,
+        )
         stream = model.engine.generate(job)
         cancel = functools.partial(model.engine.abort, job.id)
         return self._run(model, prompt, stream, started, load_seconds, cancel)

@@ -72,7 +72,8 @@ def start(
             raise SystemExit(f"{name} exited early:\n{log.read_text()[-3000:]}")
         try:
             if httpx.get(ready, timeout=2).status_code == 200:
-                return Service(name, ready.rsplit("/", 1)[0], process, log)
+                scheme, _, rest = ready.partition("://")
+                return Service(name, f"{scheme}://{rest.split('/', 1)[0]}", process, log)
         except httpx.HTTPError:
             pass
         time.sleep(0.2)

@@ -114,9 +114,17 @@ def test_unknown_model_is_404_everywhere(
 
 
 def test_loading_a_model_does_not_stall_a_running_stream(server: Server) -> None:
-    """While `coder-copy` loads (seconds), the default model's stream keeps producing lines."""
+    """While `coder-copy` loads (seconds), the default model's stream keeps producing lines.
+
+    Post-processing is off so that every token is a line of its own (with it on, this
+    one-line answer would arrive whole at the end).
+    """
     stamps: list[float] = []
-    request = {"prompt": "1, 2, 3, 4,", "options": {"num_predict": 400, "temperature": 0}}
+    request = {
+        "prompt": "1, 2, 3, 4,",
+        "postprocess": False,
+        "options": {"num_predict": 400, "temperature": 0},
+    }
 
     def stream() -> None:
         with server.client() as client, client.stream("POST", "/api/generate", json=request) as r:
@@ -125,8 +133,10 @@ def test_loading_a_model_does_not_stall_a_running_stream(server: Server) -> None
 
     reader = threading.Thread(target=stream)
     reader.start()
-    while len(stamps) < 3:
+    deadline = time.monotonic() + 60
+    while len(stamps) < 3 and reader.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert len(stamps) >= 3, "the stream never got going"
     with server.client() as client:
         load_started = time.monotonic()
         loaded = client.post("/api/generate", json={"model": "coder-copy", "prompt": ""})

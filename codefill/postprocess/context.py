@@ -15,6 +15,7 @@ __all__ = [
     "indent_width",
     "is_blank",
     "opens_block",
+    "suffix_code_lines",
 ]
 
 _TAB_WIDTH = 4
@@ -86,19 +87,27 @@ def first_suffix_code_line(context: CompletionContext) -> str | None:
     The suffix's first line counts only when nothing but indentation precedes the cursor;
     otherwise it is the tail of a line that starts in the prefix.
     """
+    lines = suffix_code_lines(context, 1)
+    return lines[0] if lines else None
+
+
+def suffix_code_lines(context: CompletionContext, count: int) -> list[str]:
+    """The first ``count`` non-blank lines after the cursor, as :func:`first_suffix_code_line`
+    reads them (right-stripped)."""
     suffix = context.suffix
     cur = cursor_line(context.prefix)
+    found: list[str] = []
     start = 0
-    while start <= len(suffix):
+    while start <= len(suffix) and len(found) < count:
         end = suffix.find("\n", start)
         end = len(suffix) if end < 0 else end
         line = suffix[start:end]
         if start == 0:
             line = cur + line if is_blank(cur) else ""
         if not is_blank(line):
-            return line.rstrip()
+            found.append(line.rstrip())
         start = end + 1
-    return None
+    return found
 
 
 def opens_block(line: str) -> bool:

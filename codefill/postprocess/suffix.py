@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+
 from codefill.postprocess.context import (
     CompletionContext,
     CursorPlace,
     cursor_line,
     cursor_place,
-    first_suffix_code_line,
     indent_width,
     is_blank,
+    opens_block,
+    suffix_code_lines,
 )
 from codefill.postprocess.lines import Cut, LineJudge, apply_judges
 
@@ -24,6 +28,9 @@ __all__ = [
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 _SHORTEST_ECHO = 8  # characters; shorter starts (``x = 0``) are too common to mean an echo
 _QUOTES = "\"'`"
+_ECHO_LINES = 3  # suffix lines a later completion line is compared with
+_SIMILAR = 0.5  # difflib ratio from which a same-keyword line re-types a suffix line
+_FIRST_WORD = re.compile(r"[A-Za-z_]\w*|\S")
 
 
 def _line_key(line: str) -> tuple[int, str]:
@@ -31,36 +38,70 @@ def _line_key(line: str) -> tuple[int, str]:
 
 
 class SuffixEchoJudge(LineJudge):
-    """Ends the completion before its first line equal to the suffix's first non-blank line,
-    or before a finished line that is the start of it (at least eight characters).
+    """Ends the completion before the first line that re-types the code after the cursor.
+
+    A line echoes when it equals the suffix's first non-blank line, or is a finished line
+    that starts it (at least eight characters). From the completion's second line on, it
+    also echoes when it re-types one of the suffix's first three code lines in other words:
+    the same first word and mostly the same text (``evens.sort(key=abs)`` against the
+    suffix's ``evens.sort()``, an ``elif`` arm the suffix already has). A model that runs into the
+    suffix like that has finished the middle, and what it writes next duplicates code. The
+    first line of a block's body is never such an echo: cutting there would leave the
+    block's header without a body.
 
     Lines compare as they read in the file: trailing whitespace is ignored, tabs and
     spaces compare by width, but the indentation must match, because a ``}`` or
-    ``return`` one level deeper belongs to an inner block and is not an echo. This covers
-    both a completion that ends by re-typing the start of the suffix and one that repeats
-    it and runs on: either way the first echoed line and everything after it go.
+    ``return`` one level deeper belongs to an inner block and is not an echo.
     """
 
     def __init__(self, context: CompletionContext) -> None:
-        target = first_suffix_code_line(context)
-        self._target = None if target is None else _line_key(target)
-        cur = cursor_line(context.prefix)
-        self._cursor = cur if is_blank(cur) else None  # line 0 is a whole line only then
+        self._targets = [_line_key(line) for line in suffix_code_lines(context, _ECHO_LINES)]
+        self._cursor = cursor_line(context.prefix)
+        self._opener: int | None = None  # the indentation of a previous line opening a block
+        self._base: int | None = None  # the indentation of the line the completion starts on
 
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
-        if self._target is None or is_blank(line):
+        if not self._targets or is_blank(line):
             return None
         if index == 0:
-            if self._cursor is None:
-                return None
             line = self._cursor + line
+        opener, self._opener = self._opener, indent_width(line) if opens_block(line) else None
+        if self._base is None:
+            self._base = indent_width(line)
+        if index == 0 and not is_blank(self._cursor):
+            return None  # line 0 is a whole line of its own only after indentation
         width, text = _line_key(line)
-        target_width, target = self._target
-        if width != target_width:
-            return None
-        if text == target or (terminated and _starts_the_same(text, target)):
+        first_width, first = self._targets[0]
+        if width == first_width and (
+            text == first or (terminated and _starts_the_same(text, first))
+        ):
             return Cut(index)
+        if self._may_retype(index, width, opener) and terminated:
+            for target_width, target in self._targets:
+                if width == target_width and _retypes(text, target):
+                    return Cut(index)
         return None
+
+    def _may_retype(self, index: int, width: int, opener: int | None) -> bool:
+        """Only a later line back at the level where the completion began can re-type the
+        suffix: deeper lines are the body of a block the completion opened, which may well
+        mirror a block of the suffix, and so is the first line of any block's body."""
+        if index == 0 or self._base is None or width > self._base:
+            return False
+        return opener is None or width <= opener
+
+
+def _retypes(text: str, target: str) -> bool:
+    """Whether ``text`` is ``target`` written again with small changes (a code line with
+    words in it; lines of brackets alone are left to the exact rule)."""
+    if text == target:
+        return any(_is_word(c) for c in text)
+    ours, theirs = _FIRST_WORD.match(text), _FIRST_WORD.match(target)
+    if ours is None or theirs is None or ours.group() != theirs.group():
+        return False
+    if not _is_word(ours.group()[0]):
+        return False
+    return difflib.SequenceMatcher(None, text, target).ratio() >= _SIMILAR
 
 
 def _starts_the_same(text: str, target: str) -> bool:

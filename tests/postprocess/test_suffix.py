@@ -100,3 +100,55 @@ def test_a_finished_line_that_starts_the_suffix_line_is_an_echo() -> None:
 def test_short_starts_are_not_echoes() -> None:
     context = CompletionContext(prefix="def f():\n", suffix="    x = 0 if y else 1\n")
     assert cut_suffix_echo("    x = 0\n    y = 2\n", context) == "    x = 0\n    y = 2\n"
+
+
+def test_a_later_line_that_retypes_a_suffix_line_in_other_words_is_an_echo() -> None:
+    context = CompletionContext(
+        prefix="def sort_even(l):\n    evens = l[::2]\n",
+        suffix="    evens.sort()\n    ans = []\n    return ans\n",
+        language="Python",
+    )
+    text = "    odds = l[1::2]\n    evens.sort(key=abs)\n    ans = []\n"
+    assert cut_suffix_echo(text, context) == "    odds = l[1::2]\n"
+
+
+def test_the_third_suffix_line_counts_too() -> None:
+    context = CompletionContext(
+        prefix="def mean(xs):\n",
+        suffix="    s = sum(xs)\n    n = len(xs)\n    return s / n\n",
+        language="Python",
+    )
+    text = "    xs = list(xs)\n    return s / len(xs)\n"
+    assert cut_suffix_echo(text, context) == "    xs = list(xs)\n"
+
+
+def test_a_block_the_completion_opens_may_mirror_a_block_of_the_suffix() -> None:
+    context = CompletionContext(
+        prefix="def depth(s):\n    d = 0\n    for c in s:\n",
+        suffix="        elif c == ')':\n            d -= 1\n            out.append(c)\n",
+        language="Python",
+    )
+    text = "        if c == '(':\n            d += 1\n            out.append(c)\n"
+    assert cut_suffix_echo(text, context) == text
+
+
+def test_the_body_of_a_new_block_is_not_an_echo_of_a_similar_body() -> None:
+    context = CompletionContext(
+        prefix="    if gpa > 3.7:\n        grade = 'A'\n",
+        suffix="    elif gpa > 3.0:\n        grade = 'B'\n",
+        language="Python",
+    )
+    text = "    elif gpa > 3.3:\n        grade = 'A-'\n"
+    assert cut_suffix_echo(text, context) == text
+
+
+def test_different_first_words_or_bracket_lines_are_not_fuzzy_echoes() -> None:
+    context = CompletionContext(
+        prefix="function f() {\n  let a = 1;\n",
+        suffix="  let b = 2;\n  return a + b;\n}\n",
+        language="JavaScript",
+    )
+    text = "  a += 1;\n  const b2 = 2;\n"
+    assert cut_suffix_echo(text, context) == text
+    braces = CompletionContext("void f() {\n  if (a) {\n", "    g();\n  }\n  h();\n}\n", "C")
+    assert cut_suffix_echo("    x();\n  }\n", braces) == "    x();\n  }\n"

@@ -131,6 +131,7 @@ class Settings(_Strict):
     # limits: every one is refused with a 4xx in the endpoint's dialect
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=64, ge=2)
+    max_string_chars: int = Field(default=1024 * 1024, ge=1024)  # any one string
     max_tokens_limit: int = Field(default=4096, ge=1)
     max_generation_seconds: float = Field(default=120.0, gt=0)
     # access

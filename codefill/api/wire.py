@@ -60,9 +60,8 @@ async def read_model(request: Request, schema: type[M]) -> M:
         raise BadRequest("invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object")
-    limit = request.app.state.settings.max_json_depth
-    if _depth(data, limit) > limit:
-        raise BadRequest(f"the request body is nested more than {limit} levels deep")
+    settings = request.app.state.settings
+    _check_shape(data, settings.max_json_depth, settings.max_string_chars)
     try:
         return schema.model_validate(data)
     except ValidationError as error:
@@ -74,19 +73,25 @@ def _no_constants(name: str) -> Any:
     raise BadRequest(f"invalid JSON: {name} is not a JSON number")
 
 
-def _depth(data: Any, limit: int) -> int:
-    """Nesting depth of parsed JSON, counted without recursion and stopping past ``limit``."""
-    deepest = 0
-    pending: list[tuple[Any, int]] = [(data, 1)]
+def _check_shape(data: dict[str, Any], max_depth: int, max_chars: int) -> None:
+    """Refuse bodies nested deeper than ``max_depth`` or holding a string (a prompt, a chat
+    message) longer than ``max_chars``, walking without recursion."""
+    pending: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
     while pending:
-        value, depth = pending.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            break
-        children = value.values() if isinstance(value, dict) else value
-        if isinstance(value, dict | list):
-            pending.extend((child, depth + 1) for child in children)
-    return deepest
+        value, path = pending.pop()
+        if len(path) >= max_depth:
+            raise BadRequest(f"the request body is nested more than {max_depth} levels deep")
+        if isinstance(value, dict):
+            pending.extend((child, (*path, str(key))) for key, child in value.items())
+        elif isinstance(value, list):
+            pending.extend((child, (*path, str(index))) for index, child in enumerate(value))
+        elif isinstance(value, str) and len(value) > max_chars:
+            where = ".".join(path)
+            raise BadRequest(
+                f"'{where}' is {len(value)} characters long; this server takes at most "
+                f"{max_chars} (max_string_chars)",
+                param=where,
+            )
 
 
 def _bad_request(error: ValidationError) -> BadRequest:

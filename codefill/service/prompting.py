@@ -41,13 +41,13 @@ def completion_prompt(
 ) -> BuiltPrompt:
     """The prompt for a completion, fitted into ``context_length - reserve`` tokens."""
     tokenizer = model.engine.tokenizer
-    if request.raw or is_templated(request.prompt, model.family):
+    if request.code is None and (request.raw or is_templated(request.prompt, model.family)):
         if request.raw and (request.system or request.template):
             raise BadRequest("raw mode does not support template or system", param="raw")
         verbatim = (PromptPart(request.prompt, special=True),)
         tokens = tuple(encode_parts(verbatim, tokenizer))
         return _checked(BuiltPrompt(verbatim, tokens), context_length)
-    context = parse_prompt(request.prompt)
+    context = parse_prompt(request.prompt) if request.code is None else request.code
     if request.suffix is not None:
         if context.suffix:
             raise BadRequest("give the suffix in 'suffix' or after <SUF>, not both", "suffix")

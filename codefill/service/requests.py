@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from codefill.engine.base import SamplingParams
 from codefill.prompt.chat import ChatMessage
+from codefill.prompt.meta import CodeContext
 from codefill.service.supersession import Client
 
 __all__ = ["ChatRequest", "Client", "CompletionRequest"]
@@ -17,6 +18,8 @@ class CompletionRequest:
 
     ``postprocess`` None means the model's (or the server's) default. ``num_ctx`` caps the
     context this request may use. ``keep_alive`` is in seconds (negative: forever).
+    ``code`` gives prefix and suffix as fields (llama.cpp's ``/infill``): it is used as it
+    is, and ``prompt`` is not parsed.
     """
 
     model: str
@@ -30,6 +33,7 @@ class CompletionRequest:
     num_ctx: int | None = None
     postprocess: bool | None = None
     client: Client = field(default_factory=Client)
+    code: CodeContext | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Forty-odd malformed requests across every route, with good requests running alongside.
+"""Fifty-odd malformed requests across every route, with good requests running alongside.
 
 Every malformed request must get a 4xx in its route's dialect; the server must stay healthy
 and every well-formed request sent at the same time must succeed.
@@ -74,6 +74,13 @@ BAD: list[tuple[str, str, Any, int]] = [
     ("POST", "/api/generate", {"prompt": "a <SUF> b <MID> trailing code"}, 400),
     ("POST", "/api/generate", {"prompt": "a <SUF> b", "suffix": "c"}, 400),
     ("POST", "/v1/completions", {"prompt": "<MID><MID>"}, 400),
+    # llama.cpp's /infill
+    ("POST", "/infill", b"{", 400),
+    ("POST", "/infill", {"input_prefix": ["x"]}, 400),
+    ("POST", "/infill", {"input_extra": "context"}, 400),
+    ("POST", "/infill", {"input_prefix": "x", "n_predict": 10**9}, 400),
+    ("POST", "/infill", {"input_prefix": "x", "model": "no-such-model"}, 404),
+    ("GET", "/infill", None, 405),
     # unsupported combinations, models, routes and methods
     ("POST", "/api/generate", {"prompt": "x", "raw": True, "system": "be nice"}, 400),
     ("POST", "/api/generate", {"prompt": "x", "template": "{{ range .Messages }}"}, 400),
@@ -89,6 +96,7 @@ BAD: list[tuple[str, str, Any, int]] = [
 
 # well-formed requests, including template tokens inside user text, which stay text
 GOOD: list[tuple[str, dict[str, Any]]] = [
+    ("/infill", {"input_prefix": "def f():\n    ", "input_suffix": "\n", "n_predict": 8}),
     ("/api/generate", {"prompt": "def add(a, b):", "stream": False, "options": {"num_predict": 8}}),
     (
         "/api/generate",

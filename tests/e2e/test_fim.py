@@ -92,6 +92,37 @@ def test_openai_completions_with_suffix(server: Server) -> None:
     assert "".join(chunk.choices[0].text for chunk in chunks) == whole.choices[0].text
 
 
+def test_llama_vim_infill(server: Server) -> None:
+    """llama.vim's /infill body: prefix and suffix as fields, other files in input_extra."""
+    body = {
+        "model": CODER,
+        "input_prefix": PREFIX,
+        "input_suffix": SUFFIX,
+        "input_extra": [{"filename": "util.py", "text": "def sub(a, b):\n    return a - b\n"}],
+        "prompt": "",
+        "n_predict": 48,
+        "temperature": 0,
+        "stream": False,
+        "cache_prompt": True,
+        "samplers": ["top_k", "top_p", "infill"],
+        "response_fields": ["content", "tokens_cached", "timings/prompt_n", "truncated"],
+    }
+    with server.client() as client:
+        warm = client.post("/infill", json={**body, "n_predict": 0, "response_fields": None})
+        answer = client.post("/infill", json=body)
+        streamed = client.post("/infill", json={**body, "stream": True})
+    assert warm.status_code == 200 and warm.json()["content"] == ""
+    assert answer.status_code == 200
+    assert '"content":"' in answer.text  # llama.vim's pattern: no space after the colon
+    fields = answer.json()
+    assert set(fields) == {"content", "tokens_cached", "timings/prompt_n", "truncated"}
+    middle_is_sane(fields["content"])
+    assert fields["tokens_cached"] > 0  # the warm-up filled the cache
+    events = [json.loads(e.removeprefix("data: ")) for e in streamed.text.split("\n\n") if e]
+    assert events[-1]["stop"] is True and all(e["stop"] is False for e in events[:-1])
+    assert "".join(e.get("content", "") for e in events) == fields["content"]
+
+
 def load_tasks(count: int) -> list[dict[str, str]]:
     tasks = [json.loads(line) for line in SAMPLE.read_text().splitlines()]
     step = len(tasks) // count

@@ -101,6 +101,7 @@ def test_openai_models_list(server: Server) -> None:
         ("POST", "/api/show", {"model": "ghost"}),
         ("POST", "/v1/completions", {"model": "ghost", "prompt": "x"}),
         ("POST", "/completions", {"model": "ghost", "prompt": "x"}),
+        ("POST", "/infill", {"model": "ghost", "input_prefix": "x"}),
         ("POST", "/v1/chat/completions", {"model": "ghost", "messages": [{"role": "user"}]}),
     ],
 )

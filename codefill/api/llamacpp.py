@@ -43,22 +43,21 @@ async def infill(request: Request) -> Response:
     body = await read_model(request, InfillRequest)
     completions: CompletionService = request.app.state.service
     settings: Settings = request.app.state.settings
-    warm_up = body.n_predict == 0  # llama.vim fills the cache with n_predict 0
     run = await completions.complete(
         service.CompletionRequest(
             model=body.model,
             prompt="",
             code=_code(body),
-            sampling=_sampling(body, 1 if warm_up else settings.default_max_tokens),
+            sampling=_sampling(body, 1 if body.warm_up else settings.default_max_tokens),
             postprocess=body.postprocess,
             client=client_of(request),
         )
     )
     request.state.run = run  # for the access log and the metrics
-    if body.stream and not warm_up:
+    if body.stream and not body.warm_up:
         return WatchedStreamingResponse(_events(run, body), media_type="text/event-stream")
     text, final = await until_disconnect(request, run.collect())
-    answer = _final(run, body, "" if warm_up else text, final)
+    answer = _final(run, body, "" if body.warm_up else text, final)
     return Response(dumps(answer), media_type="application/json")
 
 
@@ -95,7 +94,7 @@ def _sampling(body: InfillRequest, default_max_tokens: int) -> SamplingParams:
 
 def _final(run: Run, body: InfillRequest, text: str, final: Delta) -> dict[str, Any]:
     ours = timings(run, final.usage)
-    predicted = 0 if body.n_predict == 0 else ours["completion_tokens"]
+    predicted = 0 if body.warm_up else ours["completion_tokens"]
     prompt_ms, predicted_ms = ours["prompt_ms"], ours["generation_ms"]
     answer: dict[str, Any] = {
         "content": text,

@@ -48,3 +48,8 @@ class InfillRequest(WireModel):
     t_max_predict_ms: Int | None = None
     response_fields: list[StrictStr] | None = None
     postprocess: StrictBool | None = None
+
+    @property
+    def warm_up(self) -> bool:
+        """``n_predict: 0`` only fills the cache (llama.vim sends it in the background)."""
+        return self.n_predict == 0

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from codefill.postprocess import CompletionContext, cut_inline_echo, cut_suffix_echo
 
 
@@ -102,53 +104,56 @@ def test_short_starts_are_not_echoes() -> None:
     assert cut_suffix_echo("    x = 0\n    y = 2\n", context) == "    x = 0\n    y = 2\n"
 
 
-def test_a_later_line_that_retypes_a_suffix_line_in_other_words_is_an_echo() -> None:
-    context = CompletionContext(
-        prefix="def sort_even(l):\n    evens = l[::2]\n",
-        suffix="    evens.sort()\n    ans = []\n    return ans\n",
-        language="Python",
-    )
-    text = "    odds = l[1::2]\n    evens.sort(key=abs)\n    ans = []\n"
-    assert cut_suffix_echo(text, context) == "    odds = l[1::2]\n"
+# (language, prefix, suffix, completion, kept): the rule for later lines that re-type the
+# suffix's first code lines in other words, and the lines it must leave alone
+RETYPING = {
+    "same first word, mostly the same text": (
+        "Python",
+        "def sort_even(l):\n    evens = l[::2]\n",
+        "    evens.sort()\n    ans = []\n    return ans\n",
+        "    odds = l[1::2]\n    evens.sort(key=abs)\n    ans = []\n",
+        "    odds = l[1::2]\n",
+    ),
+    "the third suffix line counts too": (
+        "Python",
+        "def mean(xs):\n",
+        "    s = sum(xs)\n    n = len(xs)\n    return s / n\n",
+        "    xs = list(xs)\n    return s / len(xs)\n",
+        "    xs = list(xs)\n",
+    ),
+    "a block the completion opens may mirror one of the suffix": (
+        "Python",
+        "def depth(s):\n    d = 0\n    for c in s:\n",
+        "        elif c == ')':\n            d -= 1\n            out.append(c)\n",
+        "        if c == '(':\n            d += 1\n            out.append(c)\n",
+        "        if c == '(':\n            d += 1\n            out.append(c)\n",
+    ),
+    "the body of a new block is not an echo of a similar body": (
+        "Python",
+        "    if gpa > 3.7:\n        grade = 'A'\n",
+        "    elif gpa > 3.0:\n        grade = 'B'\n",
+        "    elif gpa > 3.3:\n        grade = 'A-'\n",
+        "    elif gpa > 3.3:\n        grade = 'A-'\n",
+    ),
+    "different first words are not echoes": (
+        "JavaScript",
+        "function f() {\n  let a = 1;\n",
+        "  let b = 2;\n  return a + b;\n}\n",
+        "  a += 1;\n  const b2 = 2;\n",
+        "  a += 1;\n  const b2 = 2;\n",
+    ),
+    "lines of brackets alone are left to the exact rule": (
+        "C",
+        "void f() {\n  if (a) {\n",
+        "    g();\n  }\n  h();\n}\n",
+        "    x();\n  }\n",
+        "    x();\n  }\n",
+    ),
+}
 
 
-def test_the_third_suffix_line_counts_too() -> None:
-    context = CompletionContext(
-        prefix="def mean(xs):\n",
-        suffix="    s = sum(xs)\n    n = len(xs)\n    return s / n\n",
-        language="Python",
-    )
-    text = "    xs = list(xs)\n    return s / len(xs)\n"
-    assert cut_suffix_echo(text, context) == "    xs = list(xs)\n"
-
-
-def test_a_block_the_completion_opens_may_mirror_a_block_of_the_suffix() -> None:
-    context = CompletionContext(
-        prefix="def depth(s):\n    d = 0\n    for c in s:\n",
-        suffix="        elif c == ')':\n            d -= 1\n            out.append(c)\n",
-        language="Python",
-    )
-    text = "        if c == '(':\n            d += 1\n            out.append(c)\n"
-    assert cut_suffix_echo(text, context) == text
-
-
-def test_the_body_of_a_new_block_is_not_an_echo_of_a_similar_body() -> None:
-    context = CompletionContext(
-        prefix="    if gpa > 3.7:\n        grade = 'A'\n",
-        suffix="    elif gpa > 3.0:\n        grade = 'B'\n",
-        language="Python",
-    )
-    text = "    elif gpa > 3.3:\n        grade = 'A-'\n"
-    assert cut_suffix_echo(text, context) == text
-
-
-def test_different_first_words_or_bracket_lines_are_not_fuzzy_echoes() -> None:
-    context = CompletionContext(
-        prefix="function f() {\n  let a = 1;\n",
-        suffix="  let b = 2;\n  return a + b;\n}\n",
-        language="JavaScript",
-    )
-    text = "  a += 1;\n  const b2 = 2;\n"
-    assert cut_suffix_echo(text, context) == text
-    braces = CompletionContext("void f() {\n  if (a) {\n", "    g();\n  }\n  h();\n}\n", "C")
-    assert cut_suffix_echo("    x();\n  }\n", braces) == "    x();\n  }\n"
+@pytest.mark.parametrize("case", RETYPING.values(), ids=RETYPING.keys())
+def test_later_lines_that_retype_the_suffix(case: tuple[str, str, str, str, str]) -> None:
+    language, prefix, suffix, text, kept = case
+    context = CompletionContext(prefix=prefix, suffix=suffix, language=language)
+    assert cut_suffix_echo(text, context) == kept

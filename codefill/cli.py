@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import FrameType
@@ -12,6 +13,7 @@ from types import FrameType
 from codefill import __version__
 from codefill.errors import CodefillError, ConfigError
 from codefill.eval import command as eval_command
+from codefill.service.registry import check_models
 from codefill.settings import Settings, load_settings
 
 __all__ = ["main"]
@@ -63,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["api_keys"] = tuple(args.api_keys)
     try:
         settings = load_settings(args.config, overrides=overrides)
+        check_models(settings, args.config or os.environ.get("CODEFILL_CONFIG") or "settings")
     except ConfigError as error:
         print(f"codefill: invalid configuration:\n{error}", file=sys.stderr)
         return 2
@@ -87,7 +90,7 @@ def _serve(settings: Settings) -> int:
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             if not self.should_exit:
                 loop = asyncio.get_event_loop()
-                loop.call_soon_threadsafe(app.state.service.drain, settings.shutdown_grace_seconds)
+                loop.call_soon_threadsafe(app.state.serving.drain, settings.shutdown_grace_seconds)
             super().handle_exit(sig, frame)
             # uvicorn re-raises a captured signal once it has stopped, which would end the
             # process with -SIGTERM; a drained shutdown is a clean exit (status 0)
@@ -110,16 +113,16 @@ def _serve(settings: Settings) -> int:
 
 def _render(settings: Settings, model: str) -> int:
     from codefill.prompt.templates import parts_text
-    from codefill.service.completion import CompletionService
     from codefill.service.models import ModelManager
     from codefill.service.requests import CompletionRequest
+    from codefill.service.serving import Serving
 
     prompt = sys.stdin.read()
 
     async def render() -> str:
         manager = ModelManager(settings)
         try:
-            _, built = await CompletionService(manager).render(CompletionRequest(model, prompt))
+            _, built = await Serving(manager).render(CompletionRequest(model, prompt))
             return parts_text(built.parts)
         finally:
             await manager.close()

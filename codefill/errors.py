@@ -35,10 +35,12 @@ __all__ = [
 
 
 class CodefillError(Exception):
-    """Root of the tree; ``status`` is the HTTP status a dialect should answer with."""
+    """Root of the tree; ``status`` is the HTTP status a dialect should answer with,
+    ``kind`` and ``code`` the error type and code OpenAI's dialect names it by."""
 
     status = 500
     kind = "api_error"
+    code: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -65,7 +67,7 @@ class Unauthorized(CodefillError):
 
 class NotFound(CodefillError):
     status = 404
-    kind = "not_found_error"
+    kind = "invalid_request_error"  # what OpenAI answers for unknown models and URLs
 
 
 class MethodNotAllowed(CodefillError):
@@ -74,6 +76,8 @@ class MethodNotAllowed(CodefillError):
 
 
 class ModelNotFound(NotFound):
+    code = "model_not_found"
+
     def __init__(self, name: str) -> None:
         super().__init__(f"model '{name}' not found")
         self.name = name

@@ -44,6 +44,18 @@ SEED_FIELDS = frozenset(
         "timings",
     }
 )
+# Ollama's own metrics, beside the seed's fields in every final /api/generate answer.
+OLLAMA_FIELDS = frozenset(
+    {
+        "prompt_eval_count",
+        "eval_count",
+        "prompt_eval_duration",
+        "eval_duration",
+        "load_duration",
+        "context",
+    }
+)
+ANSWER_FIELDS = SEED_FIELDS | OLLAMA_FIELDS
 
 
 def free_port() -> int:

@@ -38,12 +38,10 @@ def test_models_are_read_and_relative_paths_resolved(tmp_path: Path) -> None:
         ('port = "eighty"\n', "port: Input should be a valid integer"),
         ('[[models]]\nname = "m"\npath = "a"\ncontex = 1\n', "models[0].contex: unknown key"),
         ('[[models]]\nname = "m"\n', "models[0]: give exactly one of 'path'"),
-        ('[[models]]\nname = "m"\npath = "a"\ntemplate = "{code_prfix}"\n', "code_prfix"),
         ('[[models]]\nname = "m"\npath = "a"\n[[models]]\nname = "m"\npath = "b"\n', "twice"),
         ('[[models]]\nname = "m"\npath = "a"\ncontext_length = 3\n', "models[0].context_length"),
         ("port = \n", "not valid TOML"),
         ('[[models]]\nname = "m"\nbuiltin = "gpt-5"\n', "unknown built-in model 'gpt-5'"),
-        ('[[models]]\nname = "m"\npath = "a"\nfamily = "llama"\n', "unknown FIM family"),
         ('keep_alive = "soon"\n', "keep_alive"),
     ],
 )

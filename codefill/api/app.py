@@ -22,8 +22,9 @@ from codefill.api.security import ApiKeys, BodyLimit
 from codefill.api.streaming import ClientGone
 from codefill.errors import BadRequest, CodefillError, MethodNotAllowed, NotFound
 from codefill.metrics import Metrics
-from codefill.service.completion import CompletionService
 from codefill.service.models import ModelManager
+from codefill.service.registry import DEFAULT_MODEL
+from codefill.service.serving import Serving
 from codefill.settings import Settings
 
 __all__ = ["build_app"]
@@ -46,7 +47,7 @@ class _UppercaseMethod:
 def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAPI:
     """The codefill app; ``manager`` lets tests serve a fake engine."""
     manager = manager or ModelManager(settings)
-    service = CompletionService(manager)
+    serving = Serving(manager)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,9 +62,8 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
     app = FastAPI(title="codefill", version=__version__, lifespan=lifespan, docs_url=None)
     app.state.settings = settings
     app.state.manager = manager
-    app.state.service = service
-    app.state.default_model = "default"
-    app.state.metrics = metrics = Metrics(lambda: _snapshot(manager, service))
+    app.state.serving = serving
+    app.state.metrics = metrics = Metrics(lambda: _snapshot(manager, serving))
     for module in (health, observability, ollama, ollama_models, openai, llamacpp):
         app.include_router(module.router)
     _add_error_handlers(app)
@@ -82,14 +82,14 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
     return app
 
 
-def _snapshot(manager: ModelManager, service: CompletionService) -> dict[str, object]:
+def _snapshot(manager: ModelManager, serving: Serving) -> dict[str, object]:
     engines = {model.name: model.engine.stats() for model in manager.loaded()}
-    return {"engines": engines, "superseded": service.supersession.superseded}
+    return {"engines": engines, "superseded": serving.live.superseded}
 
 
 async def _preload(manager: ModelManager) -> None:
     try:
-        await manager.get("default")
+        await manager.get(DEFAULT_MODEL)
     except CodefillError as error:
         log.error("the default model failed to load: %s", error.message)
 

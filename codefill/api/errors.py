@@ -25,7 +25,7 @@ def openai_error_body(error: CodefillError) -> dict[str, object]:
             "message": error.message,
             "type": error.kind,
             "param": getattr(error, "param", None),
-            "code": None,
+            "code": error.code,
         }
     }
 

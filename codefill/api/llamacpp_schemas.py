@@ -1,4 +1,5 @@
-"""llama.cpp server wire schemas: ``POST /infill``, as llama.vim and llama.vscode send it."""
+"""llama.cpp server wire schemas: ``POST /infill``, as llama.vim and llama.vscode send it,
+and how it maps onto a service request."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ from typing import Annotated
 from pydantic import Field, StrictBool, StrictStr
 
 from codefill.api.wire import Int, WireModel
+from codefill.service.requests import (
+    Client,
+    CompletionRequest,
+    ContextFile,
+    Dialect,
+    SamplingFields,
+)
 
-__all__ = ["ExtraChunk", "InfillRequest"]
+__all__ = ["ExtraChunk", "InfillBody"]
 
 _INT32 = 2**31 - 1
 
@@ -20,7 +28,7 @@ class ExtraChunk(WireModel):
     text: StrictStr = ""
 
 
-class InfillRequest(WireModel):
+class InfillBody(WireModel):
     """``POST /infill``: prefix and suffix as fields, ``prompt`` typed after the cursor.
 
     The llama.cpp knobs codefill has no use for (``id_slot``, ``cache_prompt``,
@@ -53,3 +61,29 @@ class InfillRequest(WireModel):
     def warm_up(self) -> bool:
         """``n_predict: 0`` only fills the cache (llama.vim sends it in the background)."""
         return self.n_predict == 0
+
+    def to_request(self, client: Client) -> CompletionRequest:
+        """The text typed after the cursor (``prompt``) continues the prefix."""
+        wanted = 1 if self.warm_up else self.n_predict if self.n_predict else None
+        return CompletionRequest(
+            model=self.model,
+            dialect=Dialect.LLAMACPP,
+            sampling=SamplingFields(
+                max_tokens=wanted if wanted is None or wanted > 0 else None,
+                temperature=self.temperature,
+                top_k=self.top_k,
+                top_p=self.top_p,
+                min_p=self.min_p,
+                repeat_penalty=self.repeat_penalty,
+                presence_penalty=self.presence_penalty,
+                frequency_penalty=self.frequency_penalty,
+                seed=self.seed,
+                stop=tuple(self.stop),
+                time_budget_ms=self.t_max_predict_ms,
+            ),
+            prefix=self.input_prefix + self.prompt,
+            suffix=self.input_suffix,
+            extra=tuple(ContextFile(c.filename, c.text) for c in self.input_extra),
+            postprocess=self.postprocess,
+            client=client,
+        )

@@ -1,9 +1,10 @@
 """One structured access-log line and the metrics for every request, plus ``/metrics``.
 
 The line says route, model, status, tokens and durations; it never carries prompt text or
-headers (so never an API key). Generation routes leave their :class:`Run` on the request
-state; the middleware reads it once the last byte has gone out, so streamed answers are
-measured to their end.
+headers (so never an API key). Generation routes leave their :class:`Completion` on the
+request state; the middleware reads it once the last byte has gone out, so streamed answers
+are measured to their end. The line carries the completion's id, so telemetry events about
+it can be matched with the request that produced it.
 """
 
 from __future__ import annotations
@@ -56,33 +57,38 @@ class Observability:
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
-        run = scope.get("state", {}).get("run")
+        completion = scope.get("state", {}).get("completion")
         fields: dict[str, object] = {"route": route, "method": scope["method"], "status": status}
-        if run is None:
+        if completion is None:
             self._metrics.observe(route, status, seconds)
         else:
-            final = run.final
+            final = completion.final
             reason = final.finish.value if final and final.finish else "disconnected"
-            first = run.first_token_at - run.started if run.first_token_at else None
+            first = (
+                completion.first_token_at - completion.started
+                if completion.first_token_at
+                else None
+            )
             self._metrics.observe(
                 route,
                 status,
                 seconds,
-                model=run.model,
-                prompt_tokens=run.prompt_tokens,
+                model=completion.model,
+                prompt_tokens=completion.prompt_tokens,
                 usage=final.usage if final else None,
                 first_token=first,
                 reason=reason,
-                typeahead=run.typeahead,
+                typeahead=completion.typeahead,
             )
             usage = final.usage if final else None
             fields.update(
-                model=run.model,
+                completion_id=completion.id,
+                model=completion.model,
                 finish=reason,
-                prompt_tokens=run.prompt_tokens,
-                cached_tokens=0 if run.typeahead or usage is None else usage.cached_tokens,
+                prompt_tokens=completion.prompt_tokens,
+                cached_tokens=0 if completion.typeahead or usage is None else usage.cached_tokens,
                 completion_tokens=usage.completion_tokens if usage else 0,
-                typeahead=run.typeahead,
+                typeahead=completion.typeahead,
                 ttft_ms=round(first * 1000, 1) if first is not None else None,
             )
         fields["total_ms"] = round(seconds * 1000, 1)

@@ -1,161 +1,70 @@
 """The Ollama dialect's generation routes: ``/api/generate`` and ``/api/chat``.
 
-Both stream NDJSON unless ``stream`` is false. Requests whose User-Agent names one of
-Ollama's official client libraries, or every request when the server runs with
-``ollama_format = "native"``, get Ollama's native metrics (see ``ollama_encoder``).
+Which format an answer takes (see ``ollama_encoder``): Ollama's native one for the
+official client libraries (their User-Agent) and for everyone when the server runs with
+``ollama_format = "native"``; the seed's otherwise. Whether it streams: as the request's
+``stream`` says; when absent, ``/api/chat`` and the native format stream (as Ollama does),
+and the seed format answers ``/api/generate`` with one object (as the seed shows).
 """
 
 from __future__ import annotations
-
-import dataclasses
-from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from codefill.api.ollama_encoder import OllamaEncoder
-from codefill.api.ollama_schemas import ChatRequest, GenerateRequest, KeepAlive, Options
-from codefill.api.streaming import WatchedStreamingResponse, until_disconnect
-from codefill.api.wire import body_schema, dumps, read_model
-from codefill.durations import parse_duration
-from codefill.engine.base import SamplingParams
-from codefill.errors import BadRequest
-from codefill.prompt.chat import ChatMessage
-from codefill.service import requests as service
-from codefill.service.completion import CompletionService, Run
+from codefill.api.ollama_schemas import ChatBody, GenerateBody, keep_alive_seconds
+from codefill.api.streaming import answer
+from codefill.api.wire import body_schema, client_of, read_model
+from codefill.service.registry import DEFAULT_MODEL
+from codefill.service.serving import Serving
 from codefill.settings import Settings
 
-__all__ = ["client_of", "json_line", "router"]
+__all__ = ["router"]
 
 router = APIRouter()
 
-NDJSON = "application/x-ndjson"
 _OFFICIAL_CLIENTS = ("ollama-python/", "ollama-js/")
 
 
-@router.post("/api/generate", openapi_extra=body_schema(GenerateRequest))
+@router.post("/api/generate", openapi_extra=body_schema(GenerateBody))
 async def generate(request: Request) -> Response:
-    body = await read_model(request, GenerateRequest)
-    completions: CompletionService = request.app.state.service
-    settings: Settings = request.app.state.settings
-    encoder = OllamaEncoder(body.model, native=_wants_native(request, settings))
-    keep_alive = _keep_alive(body.keep_alive)
-    if body.prompt == "" and not body.suffix:
-        return await _load_or_unload(request, encoder, body.model, keep_alive)
-    options = body.options or Options()
-    sampling = sampling_from_options(options, settings.default_max_tokens)
-    if body.t_max_predict_ms is not None:
-        sampling = dataclasses.replace(sampling, time_budget=body.t_max_predict_ms / 1000)
-    run = await completions.complete(
-        service.CompletionRequest(
-            model=body.model,
-            prompt=body.prompt,
-            sampling=sampling,
-            suffix=body.suffix,
-            raw=body.raw,
-            system=body.system,
-            template=body.template,
-            keep_alive=keep_alive,
-            num_ctx=options.num_ctx,
-            postprocess=body.postprocess,
-            client=client_of(request),
-        )
-    )
-    return await _answer(request, encoder, run, body.stream)
+    body = await read_model(request, GenerateBody)
+    native = _wants_native(request)
+    encoder = OllamaEncoder(body.model or DEFAULT_MODEL, native, context=not body.raw)
+    if body.loads_only:
+        return await _load_or_unload(request, encoder, body.model, body.keep_alive)
+    serving: Serving = request.app.state.serving
+    completion = await serving.start(body.to_request(client_of(request)))
+    stream = body.stream if body.stream is not None else native
+    return await answer(request, completion, encoder, stream=stream)
 
 
-@router.post("/api/chat", openapi_extra=body_schema(ChatRequest))
+@router.post("/api/chat", openapi_extra=body_schema(ChatBody))
 async def chat(request: Request) -> Response:
-    body = await read_model(request, ChatRequest)
-    completions: CompletionService = request.app.state.service
-    settings: Settings = request.app.state.settings
-    encoder = OllamaEncoder(body.model, native=_wants_native(request, settings), chat=True)
-    keep_alive = _keep_alive(body.keep_alive)
+    body = await read_model(request, ChatBody)
+    encoder = OllamaEncoder(body.model or DEFAULT_MODEL, _wants_native(request), chat=True)
     if not body.messages:
-        return await _load_or_unload(request, encoder, body.model, keep_alive)
-    options = body.options or Options()
-    run = await completions.chat(
-        service.ChatRequest(
-            model=body.model,
-            messages=tuple(ChatMessage(m.role, m.content) for m in body.messages),
-            sampling=sampling_from_options(options, 0),
-            keep_alive=keep_alive,
-            num_ctx=options.num_ctx,
-            client=client_of(request),
-        )
-    )
-    return await _answer(request, encoder, run, body.stream)
-
-
-async def _answer(
-    request: Request, encoder: OllamaEncoder, run: Run, stream: bool | None
-) -> Response:
-    request.state.run = run  # for the access log and the metrics
-    if stream is False:
-        text, final = await until_disconnect(request, run.collect())
-        return json_line(encoder.final(run, final, text))
-    return WatchedStreamingResponse(encoder.stream(run), media_type=NDJSON)
+        return await _load_or_unload(request, encoder, body.model, body.keep_alive)
+    serving: Serving = request.app.state.serving
+    completion = await serving.start(body.to_request(client_of(request)))
+    return await answer(request, completion, encoder, stream=body.stream is not False)
 
 
 async def _load_or_unload(
-    request: Request, encoder: OllamaEncoder, model: str, keep_alive: float | None
+    request: Request, encoder: OllamaEncoder, model: str, keep_alive: float | str | None
 ) -> Response:
     """An empty prompt only loads the model; with ``keep_alive: 0`` it unloads it."""
     manager = request.app.state.manager
-    if keep_alive == 0:
+    seconds = keep_alive_seconds(keep_alive)
+    if seconds == 0:
         manager.unload(model)
-        return json_line(encoder.status("unload"))
-    await manager.get(model, keep_alive)
-    return json_line(encoder.status("load"))
+        return Response(encoder.status("unload"), media_type="application/json")
+    await manager.get(model, seconds)
+    return Response(encoder.status("load"), media_type="application/json")
 
 
-def sampling_from_options(options: Options, default_max_tokens: int) -> SamplingParams:
-    """Ollama's defaults, overridden by the request's ``options``."""
-    stop = [options.stop] if isinstance(options.stop, str) else options.stop or []
-    max_tokens = default_max_tokens if options.num_predict is None else options.num_predict
-    seed = options.seed if options.seed is not None and options.seed >= 0 else None
-    return SamplingParams(
-        max_tokens=max_tokens,
-        temperature=_pick(options.temperature, 0.8),
-        top_p=_pick(options.top_p, 0.9),
-        top_k=_pick(options.top_k, 40),
-        min_p=_pick(options.min_p, 0.0),
-        repeat_penalty=_pick(options.repeat_penalty, 1.0),
-        repeat_last_n=_pick(options.repeat_last_n, 64),
-        presence_penalty=_pick(options.presence_penalty, 0.0),
-        frequency_penalty=_pick(options.frequency_penalty, 0.0),
-        seed=seed,
-        stop=tuple(stop),
-    )
-
-
-def client_of(request: Request) -> service.Client:
-    """Who is asking, for supersession and replica affinity."""
-    address = request.client.host if request.client else ""
-    return service.Client(
-        address=address,
-        user_agent=request.headers.get("user-agent", ""),
-        session=request.headers.get("x-codefill-session") or None,
-    )
-
-
-def json_line(body: dict[str, Any]) -> Response:
-    return Response(dumps(body) + "\n", media_type="application/json")
-
-
-def _keep_alive(value: KeepAlive) -> float | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as error:
-        raise BadRequest(str(error), param="keep_alive") from None
-
-
-def _pick(value: Any, default: Any) -> Any:
-    return default if value is None else value
-
-
-def _wants_native(request: Request, settings: Settings) -> bool:
+def _wants_native(request: Request) -> bool:
+    settings: Settings = request.app.state.settings
     agent = request.headers.get("user-agent", "")
     return settings.ollama_format == "native" or agent.startswith(_OFFICIAL_CLIENTS)

@@ -11,11 +11,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
 from codefill import __version__
-from codefill.api.ollama import json_line
-from codefill.api.ollama_schemas import ShowRequest
-from codefill.api.wire import body_schema, read_model
+from codefill.api.ollama_schemas import ShowBody
+from codefill.api.wire import body_schema, dumps, read_model
 from codefill.prompt.templates import as_go_template
-from codefill.service.catalog import ModelEntry, describe, list_models
+from codefill.service.catalog import ModelListing, describe, list_models
 from codefill.service.models import LoadedModel, ModelManager
 
 __all__ = ["router"]
@@ -23,6 +22,10 @@ __all__ = ["router"]
 router = APIRouter()
 
 _FOREVER = "9999-12-31T23:59:59Z"
+# The Ollama release whose API codefill's Ollama dialect matches (/api/chat, suffix, the
+# model fields of /api/show and /api/ps): clients that gate features on the version (Open
+# WebUI, Continue) turn on what codefill serves. Older numbers turned them off.
+OLLAMA_VERSION = "0.12.6"
 
 
 @router.get("/")
@@ -34,7 +37,9 @@ async def root() -> Response:
 @router.get("/api/version")
 @router.head("/api/version", include_in_schema=False)
 async def version() -> Response:
-    return json_line({"version": __version__})
+    """Ollama's version number, for clients that turn features on by it; codefill's own
+    version beside it."""
+    return json_line({"version": OLLAMA_VERSION, "codefill_version": __version__})
 
 
 @router.get("/api/tags")
@@ -57,9 +62,9 @@ async def ps(request: Request) -> Response:
     return json_line({"models": models})
 
 
-@router.post("/api/show", openapi_extra=body_schema(ShowRequest))
+@router.post("/api/show", openapi_extra=body_schema(ShowBody))
 async def show(request: Request) -> Response:
-    body = await read_model(request, ShowRequest)
+    body = await read_model(request, ShowBody)
     manager: ModelManager = request.app.state.manager
     loaded = await manager.get(body.target)
     entry = describe(loaded.config, loaded, _cache_dir(manager))
@@ -67,7 +72,7 @@ async def show(request: Request) -> Response:
     parameters = _parameters(loaded)
     return json_line(
         {
-            "modelfile": f'FROM {entry.path}\nTEMPLATE """{template}"""\n'
+            "modelfile": f'FROM {entry.name}\nTEMPLATE """{template}"""\n'
             + "".join(f"PARAMETER {line}\n" for line in parameters),
             "parameters": "\n".join(parameters),
             "template": template,
@@ -79,7 +84,11 @@ async def show(request: Request) -> Response:
     )
 
 
-def _listing(entry: ModelEntry) -> dict[str, Any]:
+def json_line(body: dict[str, Any]) -> Response:
+    return Response(dumps(body) + "\n", media_type="application/json")
+
+
+def _listing(entry: ModelListing) -> dict[str, Any]:
     return {
         "name": entry.name,
         "model": entry.name,
@@ -90,7 +99,7 @@ def _listing(entry: ModelEntry) -> dict[str, Any]:
     }
 
 
-def _details(entry: ModelEntry) -> dict[str, Any]:
+def _details(entry: ModelListing) -> dict[str, Any]:
     return {
         "parent_model": "",
         "format": "gguf",

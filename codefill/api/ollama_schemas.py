@@ -1,4 +1,5 @@
-"""Ollama wire schemas (``/api/*`` requests), after ollama/ollama ``api/types.go``."""
+"""Ollama wire schemas (``/api/*`` requests), after ollama/ollama ``api/types.go``, and
+how each maps onto a service request."""
 
 from __future__ import annotations
 
@@ -7,8 +8,18 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
 from codefill.api.wire import Int, WireModel
+from codefill.durations import parse_duration
+from codefill.errors import BadRequest
+from codefill.prompt.chat import ChatMessage
+from codefill.service.requests import (
+    ChatRequest,
+    Client,
+    CompletionRequest,
+    Dialect,
+    SamplingFields,
+)
 
-__all__ = ["ChatMessageIn", "ChatRequest", "GenerateRequest", "Options", "ShowRequest"]
+__all__ = ["ChatBody", "GenerateBody", "OllamaMessage", "Options", "ShowBody"]
 
 KeepAlive = float | StrictStr | None
 _INT32 = 2**31 - 1  # llama.cpp takes these as C ints
@@ -30,8 +41,35 @@ class Options(WireModel):
     stop: list[StrictStr] | StrictStr | None = None
     num_ctx: Annotated[Int | None, Field(ge=1, le=_INT32)] = None
 
+    def sampling(self, time_budget_ms: int | None = None) -> SamplingFields:
+        stop = [self.stop] if isinstance(self.stop, str) else self.stop or []
+        return SamplingFields(
+            max_tokens=self.num_predict,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            min_p=self.min_p,
+            repeat_penalty=self.repeat_penalty,
+            repeat_last_n=self.repeat_last_n,
+            presence_penalty=self.presence_penalty,
+            frequency_penalty=self.frequency_penalty,
+            seed=self.seed,
+            stop=tuple(stop),
+            time_budget_ms=time_budget_ms,
+        )
 
-class GenerateRequest(WireModel):
+
+def keep_alive_seconds(value: KeepAlive) -> float | None:
+    """Ollama's ``keep_alive``: seconds, or a Go duration such as ``"5m"``."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise BadRequest(str(error), param="keep_alive") from None
+
+
+class GenerateBody(WireModel):
     """``POST /api/generate``; ``prompt`` may carry the seed's header lines and markers.
 
     ``postprocess`` is codefill's own field: false turns server-side cleanup off.
@@ -52,33 +90,67 @@ class GenerateRequest(WireModel):
     images: Any = None
     context: Any = None
 
+    @property
+    def loads_only(self) -> bool:
+        """An empty prompt only loads the model (or, with ``keep_alive: 0``, unloads it)."""
+        return self.prompt == "" and not self.suffix
 
-class ChatMessageIn(WireModel):
+    def to_request(self, client: Client) -> CompletionRequest:
+        options = self.options or Options()
+        return CompletionRequest(
+            model=self.model,
+            prompt=self.prompt,
+            dialect=Dialect.OLLAMA,
+            sampling=options.sampling(self.t_max_predict_ms),
+            suffix=self.suffix,
+            raw=self.raw,
+            system=self.system,
+            template=self.template,
+            keep_alive=keep_alive_seconds(self.keep_alive),
+            num_ctx=options.num_ctx,
+            postprocess=self.postprocess,
+            client=client,
+        )
+
+
+class OllamaMessage(WireModel):
     role: StrictStr
     content: StrictStr = ""
     images: Any = None
 
 
-class ChatRequest(WireModel):
+class ChatBody(WireModel):
     """``POST /api/chat``; streams unless ``stream`` is false, as Ollama does."""
 
     model: StrictStr = "default"
-    messages: list[ChatMessageIn] = Field(default_factory=list)
+    messages: list[OllamaMessage] = Field(default_factory=list)
     stream: StrictBool | None = None
     keep_alive: KeepAlive = None
     options: Options | None = None
     format: Any = None
     tools: Any = None
 
+    def to_request(self, client: Client) -> ChatRequest:
+        options = self.options or Options()
+        return ChatRequest(
+            model=self.model,
+            messages=tuple(ChatMessage(m.role, m.content) for m in self.messages),
+            dialect=Dialect.OLLAMA,
+            sampling=options.sampling(),
+            keep_alive=keep_alive_seconds(self.keep_alive),
+            num_ctx=options.num_ctx,
+            client=client,
+        )
 
-class ShowRequest(WireModel):
+
+class ShowBody(WireModel):
     """``POST /api/show`` takes ``model``, or the older ``name`` that Continue still sends."""
 
     model: StrictStr | None = None
     name: StrictStr | None = None
 
     @model_validator(mode="after")
-    def _named(self) -> ShowRequest:
+    def _named(self) -> ShowBody:
         if not (self.model or self.name):
             raise ValueError("give 'model' (or 'name')")
         return self

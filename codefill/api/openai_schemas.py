@@ -1,4 +1,5 @@
-"""OpenAI wire schemas (chat completions), after openai-python's ``types/chat``."""
+"""OpenAI wire schemas (chat and text completions), after openai-python's ``types``, and
+how each maps onto a service request."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictStr, field_validator
 
 from codefill.api.wire import Int, WireModel
+from codefill.prompt.chat import ChatMessage
+from codefill.service.requests import (
+    ChatRequest,
+    Client,
+    CompletionRequest,
+    Dialect,
+    SamplingFields,
+)
 
 __all__ = [
-    "ChatCompletionRequest",
-    "ChatMessageIn",
-    "CompletionRequest",
+    "ChatCompletionBody",
+    "CompletionBody",
     "ContentPart",
+    "OpenAIMessage",
+    "SamplingBody",
     "StreamOptions",
 ]
 
@@ -25,7 +35,7 @@ class ContentPart(WireModel):
     text: StrictStr | None = None
 
 
-class ChatMessageIn(WireModel):
+class OpenAIMessage(WireModel):
     role: Role
     content: StrictStr | list[ContentPart] | None = None
     name: StrictStr | None = None
@@ -42,7 +52,7 @@ class StreamOptions(WireModel):
     include_usage: StrictBool = False
 
 
-class Sampling(WireModel):
+class SamplingBody(WireModel):
     """The sampling fields both OpenAI routes share, plus llama.cpp-style extensions."""
 
     model: StrictStr = "default"
@@ -60,20 +70,46 @@ class Sampling(WireModel):
     min_p: Annotated[float | None, Field(ge=0, le=1)] = None
     repeat_penalty: Annotated[float | None, Field(ge=0)] = None
 
-    def stops(self) -> tuple[str, ...]:
-        if self.stop is None:
-            return ()
-        return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+    def sampling(self, max_tokens: int | None, time_budget_ms: int | None = None) -> SamplingFields:
+        stop = (
+            () if self.stop is None else (self.stop,) if isinstance(self.stop, str) else self.stop
+        )
+        return SamplingFields(
+            max_tokens=max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            min_p=self.min_p,
+            repeat_penalty=self.repeat_penalty,
+            presence_penalty=self.presence_penalty,
+            frequency_penalty=self.frequency_penalty,
+            seed=self.seed,
+            stop=tuple(stop),
+            time_budget_ms=time_budget_ms,
+        )
 
 
-class ChatCompletionRequest(Sampling):
+class ChatCompletionBody(SamplingBody):
     """``POST /chat/completions`` and ``/v1/chat/completions``."""
 
-    messages: Annotated[list[ChatMessageIn], Field(min_length=1)]
+    messages: Annotated[list[OpenAIMessage], Field(min_length=1)]
     max_completion_tokens: Annotated[Int | None, Field(ge=1, le=_INT32)] = None
 
+    def to_request(self, client: Client) -> ChatRequest:
+        return ChatRequest(
+            model=self.model,
+            messages=tuple(ChatMessage(m.role, m.text()) for m in self.messages),
+            dialect=Dialect.OPENAI,
+            sampling=self.sampling(self.max_completion_tokens or self.max_tokens),
+            client=client,
+        )
 
-class CompletionRequest(Sampling):
+
+class CompletionBody(SamplingBody):
     """``POST /completions`` and ``/v1/completions`` (legacy, FIM through ``suffix``).
 
     ``postprocess`` is codefill's own field: false turns server-side cleanup off.
@@ -92,5 +128,13 @@ class CompletionRequest(Sampling):
             raise ValueError("echo is not supported")
         return value
 
-    def prompt_text(self) -> str:
-        return self.prompt if isinstance(self.prompt, str) else self.prompt[0]
+    def to_request(self, client: Client) -> CompletionRequest:
+        return CompletionRequest(
+            model=self.model,
+            prompt=self.prompt if isinstance(self.prompt, str) else self.prompt[0],
+            dialect=Dialect.OPENAI,
+            sampling=self.sampling(self.max_tokens, self.t_max_predict_ms),
+            suffix=self.suffix,
+            postprocess=self.postprocess,
+            client=client,
+        )

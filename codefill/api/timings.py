@@ -5,25 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from codefill.engine.base import Usage
-from codefill.service.completion import Run
+from codefill.service.completion import Completion
 
 __all__ = ["timings"]
 
 
-def timings(run: Run, usage: Usage | None) -> dict[str, Any]:
+def timings(completion: Completion, usage: Usage | None) -> dict[str, Any]:
     """Prompt tokens evaluated and taken from the KV cache, and where the time went (ms)."""
     usage = usage or Usage()
-    cached = 0 if run.typeahead else usage.cached_tokens
-    evaluated = 0 if run.typeahead else max(usage.prompt_tokens - cached, 0)
+    cached = 0 if completion.typeahead else usage.cached_tokens
+    evaluated = 0 if completion.typeahead else max(usage.prompt_tokens - cached, 0)
     return {
-        "prompt_tokens": run.prompt_tokens,
+        "prompt_tokens": completion.prompt_tokens,
         "cached_tokens": cached,
         "evaluated_tokens": evaluated,
         "completion_tokens": usage.completion_tokens,
-        "truncated_tokens": run.truncated_tokens,
-        "typeahead": run.typeahead,
+        "truncated_tokens": completion.truncated_tokens,
+        "typeahead": completion.typeahead,
         "queue_ms": round(usage.queue_seconds * 1000, 2),
         "prompt_ms": round(usage.prompt_seconds * 1000, 2),
         "generation_ms": round(usage.generation_seconds * 1000, 2),
-        "total_ms": round(run.elapsed * 1000, 2),
+        "total_ms": round(completion.elapsed * 1000, 2),
     }

@@ -14,8 +14,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from starlette.requests import Request
 
 from codefill.errors import BadRequest
+from codefill.service.requests import Client
 
-__all__ = ["Int", "WireModel", "body_schema", "dumps", "read_model"]
+__all__ = ["Int", "WireModel", "body_schema", "client_of", "dumps", "read_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -66,6 +67,16 @@ async def read_model(request: Request, schema: type[M]) -> M:
         return schema.model_validate(data)
     except ValidationError as error:
         raise _bad_request(error) from None
+
+
+def client_of(request: Request) -> Client:
+    """Who is asking, for supersession and replica affinity."""
+    address = request.client.host if request.client else ""
+    return Client(
+        address=address,
+        user_agent=request.headers.get("user-agent", ""),
+        session=request.headers.get("x-codefill-session") or None,
+    )
 
 
 def _no_constants(name: str) -> Any:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from codefill.engine.base import DeltaStream, Engine, Job
 from codefill.engine.llama_cpp import LlamaBackend
-from codefill.engine.scheduler import Scheduler, SchedulerConfig
+from codefill.engine.scheduler import Scheduler
+from codefill.settings import Settings
 
 __all__ = ["LocalEngine"]
 
 
 class LocalEngine(Engine):
-    def __init__(self, backend: LlamaBackend, config: SchedulerConfig) -> None:
+    def __init__(self, backend: LlamaBackend, settings: Settings) -> None:
         self._backend = backend
         self.info = backend.info
         self.tokenizer = backend
-        self.config = config
-        self._scheduler = Scheduler(backend, config)
+        self._scheduler = Scheduler(backend, settings)
 
     @classmethod
     def load(
@@ -24,19 +24,18 @@ class LocalEngine(Engine):
         *,
         name: str,
         context_length: int | None,
-        threads: int,
-        config: SchedulerConfig,
+        settings: Settings,
     ) -> LocalEngine:
         """Load a GGUF file (blocking: call it from a worker thread)."""
         backend = LlamaBackend(
             path,
             name=name,
             seq_context=context_length,
-            slots=config.slots,
-            n_seq=2 * config.slots,
-            n_threads=threads,
+            slots=settings.slots,
+            n_seq=2 * settings.slots,
+            n_threads=settings.thread_count,
         )
-        return cls(backend, config)
+        return cls(backend, settings)
 
     def generate(self, job: Job) -> DeltaStream:
         stream = DeltaStream(on_abandon=lambda: self._scheduler.abort(job.id))

@@ -31,7 +31,7 @@ from codefill.engine.remote_wire import (
     parse_chunk,
     request_body,
 )
-from codefill.engine.stops import StopMatcher
+from codefill.engine.stop_strings import StopMatcher
 from codefill.engine.upstreams import HealthMonitor, Replica, ReplicaPool, describe_error
 from codefill.errors import BadRequest, CodefillError, EngineError
 from codefill.settings import ModelConfig, Settings

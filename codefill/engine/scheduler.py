@@ -12,16 +12,16 @@ import collections
 import logging
 import threading
 import time
-from dataclasses import dataclass
 
 from codefill.engine.backend import Backend
 from codefill.engine.base import Delta, FinishReason, Job, Usage
 from codefill.engine.reuse import ReusePlan, plan_reuse
-from codefill.engine.slots import Active, Batch, Sink, Slot, State
-from codefill.engine.stops import StopMatcher
+from codefill.engine.slots import Batch, RunningJob, Sink, Slot, State
+from codefill.engine.stop_strings import StopMatcher
 from codefill.errors import BadRequest, CodefillError, ContextOverflow, EngineError, Overloaded
+from codefill.settings import Settings
 
-__all__ = ["Scheduler", "SchedulerConfig"]
+__all__ = ["Scheduler"]
 
 log = logging.getLogger("codefill.scheduler")
 
@@ -30,26 +30,13 @@ log = logging.getLogger("codefill.scheduler")
 _PARKED = 1 << 28
 
 
-@dataclass(frozen=True)
-class SchedulerConfig:
-    slots: int = 4
-    max_queue: int = 64
-    prefill_chunk: int = 64  # prompt tokens per step while other jobs are generating
-    # prompt tokens per step when nothing is generating: a step cannot be interrupted, so
-    # this bounds how long an abort or a newer request waits; bigger steps gain little
-    # (on two cores, 128-token steps ran at 88% of the prompt speed of 512-token ones)
-    prefill_chunk_alone: int = 128
-    reuse_min_chunk: int = 32  # shortest moved chunk worth a KV shift; 0 turns it off
-    # A moved chunk's KV was computed beside the old text before it; after this many changed
-    # tokens in front of it the chunk is computed again, so answers do not drift.
-    reuse_max_drift: int = 256
-    reuse_margin: int = 16  # tokens at the front of each moved chunk computed again
-
-
 class Scheduler:
-    """Runs jobs on a backend from its own thread; ``submit`` and ``abort`` are thread-safe."""
+    """Runs jobs on a backend from its own thread; ``submit`` and ``abort`` are thread-safe.
 
-    def __init__(self, backend: Backend, config: SchedulerConfig) -> None:
+    ``config`` gives the slots, queue, prefill chunks and KV-reuse knobs (see ``Settings``).
+    """
+
+    def __init__(self, backend: Backend, config: Settings) -> None:
         self._backend = backend
         self._config = config
         self._slots = [Slot(seq=i, scratch=config.slots + i) for i in range(config.slots)]
@@ -186,7 +173,7 @@ class Scheduler:
         slot, plan = self._choose_slot(job.tokens, free)
         held = self._apply_plan(slot, job.tokens, plan)
         sampler = self._backend.new_sampler(job.sampling)
-        active = Active(
+        active = RunningJob(
             job=job,
             sink=sink,
             submitted=submitted,

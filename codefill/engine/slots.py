@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from codefill.engine.backend import SamplerHandle
 from codefill.engine.base import Delta, Job
-from codefill.engine.stops import StopMatcher
+from codefill.engine.stop_strings import StopMatcher
 
-__all__ = ["Active", "Batch", "Sink", "Slot", "State"]
+__all__ = ["Batch", "RunningJob", "Sink", "Slot", "State"]
 
 Sink = Callable[[Delta], None]
 
@@ -22,7 +22,7 @@ class State(enum.Enum):
 
 
 @dataclass
-class Active:
+class RunningJob:
     """A job in a slot; mutated only by the engine thread."""
 
     job: Job
@@ -51,7 +51,7 @@ class Slot:
     cached: list[int] = field(default_factory=list)
     last_used: float = 0.0
     drift: int = 0
-    active: Active | None = None
+    active: RunningJob | None = None
 
 
 @dataclass

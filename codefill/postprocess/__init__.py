@@ -8,10 +8,10 @@ cursor. Each rule is a small pure function (and a line judge for the streaming
 from __future__ import annotations
 
 from codefill.postprocess.context import CompletionContext, CursorPlace, PostprocessOptions
+from codefill.postprocess.language_stops import cut_at_language_stops
 from codefill.postprocess.processor import PostProcessor, postprocess
 from codefill.postprocess.repetition import cut_line_end_repetition, cut_repeated_lines
 from codefill.postprocess.scope import keep_first_line, limit_scope
-from codefill.postprocess.stops import cut_at_language_stops
 from codefill.postprocess.suffix import cut_inline_echo, cut_suffix_echo
 from codefill.postprocess.trim import trim_whitespace
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from codefill.postprocess.context import CompletionContext, PostprocessOptions
+from codefill.postprocess.language_stops import LanguageStopJudge
 from codefill.postprocess.lines import LineJudge, LineRunner
 from codefill.postprocess.repetition import LineEndRepetitionJudge, RepeatedLinesJudge
 from codefill.postprocess.scope import BlockBodyJudge, ScopeJudge, SingleLineJudge
-from codefill.postprocess.stops import LanguageStopJudge
 from codefill.postprocess.suffix import InlineEchoJudge, SuffixEchoJudge
 from codefill.postprocess.trim import trim_whitespace
 

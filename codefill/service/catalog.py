@@ -12,11 +12,11 @@ from codefill.builtin import builtin_path_if_ready
 from codefill.service.models import LoadedModel, ModelManager
 from codefill.settings import ModelConfig
 
-__all__ = ["ModelEntry", "describe", "list_models"]
+__all__ = ["ModelListing", "describe", "list_models"]
 
 
 @dataclass(frozen=True)
-class ModelEntry:
+class ModelListing:
     """What a listing says about one model; loaded models know more."""
 
     name: str
@@ -45,7 +45,7 @@ def _file_of(config: ModelConfig, cache_dir: Path) -> str:
     return config.upstreams[0].url if config.upstreams else ""
 
 
-def describe(config: ModelConfig, loaded: LoadedModel | None, cache_dir: Path) -> ModelEntry:
+def describe(config: ModelConfig, loaded: LoadedModel | None, cache_dir: Path) -> ModelListing:
     path = loaded.engine.info.path if loaded else _file_of(config, cache_dir)
     try:
         stat = os.stat(path) if path else None
@@ -55,7 +55,7 @@ def describe(config: ModelConfig, loaded: LoadedModel | None, cache_dir: Path) -
     mtime = stat.st_mtime if stat else 0.0
     info = loaded.engine.info if loaded else None
     digest = hashlib.sha256(f"{config.name}\x00{path}\x00{size}\x00{mtime}".encode()).hexdigest()
-    return ModelEntry(
+    return ModelListing(
         name=config.name,
         path=path,
         size=size,
@@ -69,7 +69,7 @@ def describe(config: ModelConfig, loaded: LoadedModel | None, cache_dir: Path) -
     )
 
 
-def list_models(manager: ModelManager, *, loaded_only: bool = False) -> list[ModelEntry]:
+def list_models(manager: ModelManager, *, loaded_only: bool = False) -> list[ModelListing]:
     loaded = {model.name: model for model in manager.loaded()}
     cache_dir = Path(manager.settings.cache_dir)
     entries = []

@@ -1,280 +1,262 @@
-"""Start generations: resolve the model, build the prompt, reuse or supersede, queue the job.
+"""One completion per request: its state, its text, its readers, its timings, its end.
 
-Everything that can refuse a request (unknown model, bad markers, a prompt too long, a full
-queue) happens before the HTTP layer sends its first byte; what comes back is a :class:`Run`
-whose stream yields the text. Completions also go through type-ahead (answer from an earlier
-completion the user is typing through), supersession (a newer request from the same editor
-and file ends the older one) and post-processing.
+A :class:`Completion` reads its deltas from a source (the engine's stream, or, for a
+type-ahead answer, a reader of the earlier completion the user is typing through), runs
+them through post-processing (aborting the engine job as soon as the rules say the text is
+over, so no model time is wasted), and keeps the text. Readers replay that text from their
+own offset and then follow it live: the HTTP answer is one reader, type-ahead followers are
+others. When the last reader leaves before the end, the source is abandoned; cancelling
+(the client left, the server is draining, a newer request superseded it) ends every reader
+at once with a final ``cancelled`` delta.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import functools
+import enum
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from codefill.engine.base import Delta, DeltaStream, Job, SamplingParams
-from codefill.errors import BadRequest, EngineError, Overloaded
-from codefill.postprocess import CompletionContext, PostProcessor
-from codefill.prompt.templates import parts_text
-from codefill.service.generation import Generation, Subscription, TextFilter
-from codefill.service.models import LoadedModel, ModelManager
-from codefill.service.prompting import BuiltPrompt, chat_prompt, completion_prompt
-from codefill.service.requests import ChatRequest, CompletionRequest
-from codefill.service.supersession import Supersession, session_key
-from codefill.service.typeahead import CompletionKey, TypeAhead
-from codefill.settings import Settings
+from codefill.engine.base import Delta, FinishReason, Usage
+from codefill.errors import CodefillError, EngineError
+from codefill.types import Tokenizer
 
-__all__ = ["CompletionService", "Run"]
+__all__ = ["Completion", "CompletionState", "DeltaSource", "Reader", "TextFilter"]
 
 
-@dataclass(eq=False)  # runs are kept in a set by identity
-class Run:
-    """A started generation: which model, its prompt size, and its stream of deltas.
+class CompletionState(enum.Enum):
+    QUEUED = "queued"  # waiting for its first text (a free slot, the prompt)
+    RUNNING = "running"  # text is arriving
+    FINISHED = "finished"  # ended by the model, a stop or a limit
+    CANCELLED = "cancelled"  # the client left or the server shut down
+    SUPERSEDED = "superseded"  # a newer request from the same editor and file ended it
 
-    Reading ``stream`` also records when the first text came and the final delta, for the
-    access log and the metrics.
+
+class DeltaSource(Protocol):
+    """Where a completion's deltas come from: an engine's stream or another's reader."""
+
+    def __aiter__(self) -> DeltaSource: ...
+
+    async def __anext__(self) -> Delta: ...
+
+    async def aclose(self) -> None: ...
+
+
+class TextFilter(Protocol):
+    """An incremental text transform (post-processing); see ``codefill.postprocess``."""
+
+    def feed(self, text: str) -> str: ...
+
+    def flush(self) -> str: ...
+
+    @property
+    def stopped(self) -> bool: ...
+
+
+def new_completion_id() -> str:
+    return "cmpl-" + uuid.uuid4().hex
+
+
+@dataclass(eq=False)  # kept in sets and dicts by identity
+class Completion:
+    """A request's answer in flight; build it, then :meth:`start` it on the event loop.
+
+    ``abort`` stops the source early (the engine job); it is called when post-processing
+    decides the text is over, when the completion is cancelled, and when every reader left.
     """
 
     model: str
-    prompt_tokens: int
-    source: DeltaStream | Subscription
-    started: float
-    created: float
-    load_seconds: float
+    source: DeltaSource
+    abort: Callable[[], None] = lambda: None
+    text_filter: TextFilter | None = None
+    prompt_ids: tuple[int, ...] = ()
+    tokenizer: Tokenizer | None = None
+    prompt_tokens: int = 0
     truncated_tokens: int = 0
+    language: str = ""
     typeahead: bool = False
-    first_token_at: float | None = None
+    load_seconds: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+    id: str = field(default_factory=new_completion_id)
+    created: float = field(default_factory=time.time)
+    state: CompletionState = CompletionState.QUEUED
+    text: str = ""
     final: Delta | None = None
-    cancel: Callable[[], None] = lambda: None
-    on_end: Callable[[Run], None] = lambda run: None
+    first_token_at: float | None = None
+    _readers: int = 0
+    _reading: bool = False
+    _waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    _pump: asyncio.Task[None] | None = None
+    _on_end: list[Callable[[Completion], None]] = field(default_factory=list)
+
+    def start(self) -> Completion:
+        self._pump = asyncio.get_running_loop().create_task(self._run())
+        return self
 
     @property
-    def stream(self) -> Run:
-        return self
-
-    def __aiter__(self) -> Run:
-        return self
-
-    async def __anext__(self) -> Delta:
-        delta = await self.source.__anext__()
-        if delta.text and self.first_token_at is None:
-            self.first_token_at = time.perf_counter()
-        if delta.finish is not None:
-            self.final = delta
-            if delta.usage and delta.usage.prompt_tokens and not self.typeahead:
-                self.prompt_tokens = delta.usage.prompt_tokens  # a remote engine's own count
-            self.on_end(self)
-        return delta
-
-    async def aclose(self) -> None:
-        self.on_end(self)
-        await self.source.aclose()
-
-    async def collect(self) -> tuple[str, Delta]:
-        """Read the whole answer: its text and the final delta."""
-        pieces: list[str] = []
-        async with contextlib.aclosing(self.stream) as stream:
-            async for delta in stream:
-                pieces.append(delta.text)
-                if delta.finish is not None:
-                    return "".join(pieces), delta
-        raise EngineError("the generation ended without a final result")
+    def done(self) -> bool:
+        return self.final is not None
 
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
+    def context(self) -> list[int]:
+        """Ollama's ``context``: the token ids of the prompt and of the answer so far."""
+        if self.tokenizer is None or not self.text:
+            return list(self.prompt_ids)
+        return [*self.prompt_ids, *self.tokenizer.tokenize(self.text, special=False)]
 
-class CompletionService:
-    def __init__(self, manager: ModelManager) -> None:
-        self.manager = manager
-        self.settings: Settings = manager.settings
-        self.supersession = Supersession()
-        self.typeahead = TypeAhead()
-        self.draining = False
-        self._live: set[Run] = set()
+    def when_done(self, callback: Callable[[Completion], None]) -> None:
+        """Call ``callback`` once the completion has its final delta."""
+        if self.done:
+            callback(self)
+        else:
+            self._on_end.append(callback)
 
-    def drain(self, grace: float) -> None:
-        """Shutting down: refuse new work; after ``grace`` seconds end the rest cleanly.
+    def reader(self, offset: int = 0) -> Reader:
+        """A reader that starts ``offset`` characters into the text."""
+        self._readers += 1
+        return Reader(self, offset)
 
-        Ended runs still send a final message (``cancelled``), so no client is left with
-        a stream cut in the middle.
-        """
-        self.draining = True
-        asyncio.get_running_loop().call_later(grace, self._cancel_all)
+    async def collect(self) -> tuple[str, Delta]:
+        """Read the whole answer with a reader of its own: the text and the final delta."""
+        pieces: list[str] = []
+        async with contextlib.aclosing(self.reader()) as deltas:
+            async for delta in deltas:
+                pieces.append(delta.text)
+                if delta.finish is not None:
+                    return "".join(pieces), delta
+        raise EngineError("the generation ended without a final result")
 
-    def _cancel_all(self) -> None:
-        for run in list(self._live):
-            run.cancel()
+    def cancel(self, state: CompletionState = CompletionState.CANCELLED) -> None:
+        """End now for every reader, and stop the source."""
+        if self.final is None:
+            self._finish(Delta("", FinishReason.CANCELLED, Usage()), state)
+            if not self._reading:  # else cancelling the pump closes the source, which aborts
+                self.abort()
+            if self._pump is not None:
+                self._pump.cancel()
 
-    def _refuse_when_draining(self) -> None:
-        if self.draining:
-            raise Overloaded("the server is shutting down", retry_after=5)
+    def _leave(self) -> None:
+        self._readers -= 1
+        if self._readers <= 0 and self.final is None:
+            self.cancel()
 
-    async def render(self, request: CompletionRequest) -> tuple[LoadedModel, BuiltPrompt]:
-        """The model and the prompt it would be given for ``request``."""
-        model = await self.manager.get(request.model)
-        return model, self._build(request, model)
+    async def _run(self) -> None:
+        stopped_early = False
+        try:
+            async with contextlib.aclosing(self.source) as source:
+                self._reading = True
+                async for delta in source:
+                    if stopped_early:  # wait for the aborted job's usage, drop its text
+                        if delta.finish is not None:
+                            self._finish(Delta("", FinishReason.STOP, delta.usage))
+                            return
+                        continue
+                    text, stopped_early = self._filtered(delta)
+                    if stopped_early:
+                        self.abort()
+                        self._append(text)
+                    elif delta.finish is not None:
+                        self._finish(Delta(text, delta.finish, delta.usage))
+                        return
+                    else:
+                        self._append(text)
+        except asyncio.CancelledError:
+            if self.final is None:
+                self._finish(Delta("", FinishReason.CANCELLED, Usage()))
+        except CodefillError as error:
+            self._finish(Delta("", FinishReason.STOP, Usage(), error=error))
+        except Exception as error:  # a bug in a filter must fail this request only
+            self._finish(Delta("", FinishReason.STOP, Usage(), error=EngineError(str(error))))
 
-    async def complete(self, request: CompletionRequest) -> Run:
-        self._refuse_when_draining()
-        started = time.perf_counter()
-        model = await self.manager.get(request.model, request.keep_alive)
-        load_seconds = time.perf_counter() - started
-        prompt = self._build(request, model)
-        context = prompt.context
-        session = session_key(request.client, model.name, context.file_path if context else "")
-        key = session if self.settings.supersede else None  # the session still routes replicas
-        typeahead_key = self._typeahead_key(request, model, prompt)
-        if typeahead_key is not None and context is not None:
-            found = self.typeahead.find(typeahead_key, context.prefix)
-            if found is not None:
-                return self._follow(model, prompt, key, *found, started)
-        if key is not None:
-            self.supersession.supersede(key)
-        sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
-        job = Job(prompt.tokens, sampling, text=parts_text(prompt.parts), session=session)
-        stream = model.engine.generate(job)
-        generation = Generation(
-            stream, lambda: model.engine.abort(job.id), self._filter(request, model, prompt)
-        )
-        if key is not None:
-            self.supersession.claim(key, generation)
-        if typeahead_key is not None and context is not None:
-            self.typeahead.remember(typeahead_key, context.prefix, generation)
-        subscription = generation.subscribe()
-        return self._run(model, prompt, subscription, started, load_seconds, generation.cancel)
+    def _filtered(self, delta: Delta) -> tuple[str, bool]:
+        """The delta's text after post-processing, and whether the rules stopped it here."""
+        if self.text_filter is None:
+            return delta.text, False
+        text = self.text_filter.feed(delta.text)
+        stopped = self.text_filter.stopped
+        if stopped or delta.finish is not None:
+            text += self.text_filter.flush()
+        return text, stopped and delta.finish is None
 
-    def _follow(
-        self,
-        model: LoadedModel,
-        prompt: BuiltPrompt,
-        key: str | None,
-        generation: Generation,
-        offset: int,
-        started: float,
-    ) -> Run:
-        """Answer from an earlier generation the user is typing through (type-ahead)."""
-        if key is not None:
-            if self.supersession.current(key) is not generation:
-                self.supersession.supersede(key)
-            self.supersession.claim(key, generation)
-        subscription = generation.subscribe(offset)
-        run = self._run(model, prompt, subscription, started, 0.0, generation.cancel)
-        run.typeahead = True
-        return run
+    def _append(self, text: str) -> None:
+        if self.state is CompletionState.QUEUED:
+            self.state = CompletionState.RUNNING
+        if text:
+            if self.first_token_at is None:
+                self.first_token_at = time.perf_counter()
+            self.text += text
+            self._notify()
 
-    async def chat(self, request: ChatRequest) -> Run:
-        self._refuse_when_draining()
-        started = time.perf_counter()
-        model = await self.manager.get(request.model, request.keep_alive)
-        load_seconds = time.perf_counter() - started
-        prompt = chat_prompt(request.messages, model, self._context(model, request.num_ctx))
-        sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
-        messages = tuple((m.role, m.content) for m in request.messages)
-        session = session_key(request.client, model.name, "")  # X-Codefill-Session only
-        job = Job(
-            prompt.tokens,
-            sampling,
-            text=parts_text(prompt.parts),
-            messages=messages,
-            session=session,
-        )
-        stream = model.engine.generate(job)
-        cancel = functools.partial(model.engine.abort, job.id)
-        return self._run(model, prompt, stream, started, load_seconds, cancel)
+    def _finish(self, delta: Delta, state: CompletionState | None = None) -> None:
+        if delta.text and self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        self.text += delta.text
+        self.final = delta
+        if delta.usage and delta.usage.prompt_tokens and not self.typeahead:
+            self.prompt_tokens = delta.usage.prompt_tokens  # a remote engine's own count
+        if state is None:
+            cancelled = delta.finish is FinishReason.CANCELLED
+            state = CompletionState.CANCELLED if cancelled else CompletionState.FINISHED
+        self.state = state
+        self._notify()
+        callbacks, self._on_end = self._on_end, []
+        for callback in callbacks:
+            callback(self)
 
-    def _build(self, request: CompletionRequest, model: LoadedModel) -> BuiltPrompt:
-        context_length = self._context(model, request.num_ctx)
-        reserve = self._max_tokens(request.sampling.max_tokens)
-        return completion_prompt(request, model, context_length, min(reserve, context_length // 2))
+    def _notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
-    def _context(self, model: LoadedModel, num_ctx: int | None) -> int:
-        length = model.engine.info.context_length
-        return min(length, num_ctx) if num_ctx else length
+    async def _wait_beyond(self, offset: int) -> None:
+        """Return once there is text past ``offset`` or the completion has ended."""
+        while len(self.text) <= offset and self.final is None:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
 
-    def _max_tokens(self, requested: int) -> int:
-        return requested if requested > 0 else self.settings.default_max_tokens
 
-    def _sampling(
-        self,
-        sampling: SamplingParams,
-        model: LoadedModel,
-        prompt: BuiltPrompt,
-        num_ctx: int | None,
-    ) -> SamplingParams:
-        limit = self.settings.max_tokens_limit
-        if sampling.max_tokens > limit:
-            raise BadRequest(
-                f"asked for {sampling.max_tokens} tokens; this server generates at most {limit}",
-                param="max_tokens",
-            )
-        room = min(self._context(model, num_ctx) - len(prompt.tokens), limit)
-        wanted = room if sampling.max_tokens <= 0 else min(sampling.max_tokens, room)
-        stops = tuple(dict.fromkeys((*sampling.stop, *model.stops)))
-        budget = self.settings.max_generation_seconds
-        if sampling.time_budget is not None:
-            budget = min(budget, sampling.time_budget)
-        return dataclasses.replace(
-            sampling, max_tokens=max(wanted, 1), stop=stops, time_budget=budget
-        )
+class Reader:
+    """Async iterator of deltas from a :class:`Completion`, starting at ``offset``.
 
-    def _postprocess(self, request: CompletionRequest, model: LoadedModel) -> bool:
-        if request.postprocess is not None:
-            return request.postprocess
-        if model.config.postprocess is not None:
-            return model.config.postprocess
-        return self.settings.postprocess
+    Close it (``aclose``) when done; the last reader to leave early stops the completion.
+    """
 
-    def _filter(
-        self, request: CompletionRequest, model: LoadedModel, prompt: BuiltPrompt
-    ) -> TextFilter | None:
-        context = prompt.context
-        if context is None or not self._postprocess(request, model):
-            return None
-        return PostProcessor(CompletionContext(context.prefix, context.suffix, context.language))
+    def __init__(self, completion: Completion, offset: int) -> None:
+        self._completion = completion
+        self._offset = offset
+        self._closed = False
 
-    def _typeahead_key(
-        self, request: CompletionRequest, model: LoadedModel, prompt: BuiltPrompt
-    ) -> CompletionKey | None:
-        context = prompt.context
-        if context is None or not self.settings.typeahead:
-            return None
-        return CompletionKey(
-            model=model.name,
-            template=request.template or model.template.source,
-            language=context.language,
-            file_path=context.file_path,
-            suffix=context.suffix,
-            stop=request.sampling.stop,
-            max_tokens=request.sampling.max_tokens,
-            postprocess=self._postprocess(request, model),
-        )
+    def __aiter__(self) -> Reader:
+        return self
 
-    def _run(
-        self,
-        model: LoadedModel,
-        prompt: BuiltPrompt,
-        stream: DeltaStream | Subscription,
-        started: float,
-        load_seconds: float,
-        cancel: Callable[[], None],
-    ) -> Run:
-        run = Run(
-            model=model.name,
-            prompt_tokens=len(prompt.tokens),
-            source=stream,
-            started=started,
-            created=time.time(),
-            load_seconds=load_seconds,
-            truncated_tokens=prompt.truncated_tokens,
-        )
-        run.cancel = cancel
-        run.on_end = self._live.discard
-        self._live.add(run)
-        return run
+    async def __anext__(self) -> Delta:
+        if self._closed:
+            raise StopAsyncIteration
+        completion = self._completion
+        await completion._wait_beyond(self._offset)
+        text = completion.text[self._offset :]
+        self._offset = len(completion.text)
+        final = completion.final
+        if final is None or (final.error is not None and text):
+            return Delta(text)  # a failure comes after the text that came before it
+        await self.aclose()
+        if final.error is not None:
+            raise final.error
+        return Delta(text, final.finish, final.usage)
+
+    async def aclose(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._completion._leave()

@@ -38,24 +38,13 @@ def default_loader(config: ModelConfig, settings: Settings) -> Engine:
 def local_loader(config: ModelConfig, settings: Settings) -> Engine:
     """Load a GGUF model into the local llama.cpp engine (blocking)."""
     from codefill.engine.local import LocalEngine
-    from codefill.engine.scheduler import SchedulerConfig
 
     path = config.path or resolve_builtin(config.builtin or "", Path(settings.cache_dir))
-    scheduler = SchedulerConfig(
-        slots=settings.slots,
-        max_queue=settings.max_queue,
-        prefill_chunk=settings.prefill_chunk,
-        prefill_chunk_alone=settings.prefill_chunk_alone,
-        reuse_min_chunk=settings.reuse_min_chunk,
-        reuse_max_drift=settings.reuse_max_drift,
-        reuse_margin=settings.reuse_margin,
-    )
     return LocalEngine.load(
         path,
         name=config.name,
         context_length=config.context_length,
-        threads=settings.thread_count,
-        config=scheduler,
+        settings=settings,
     )
 
 

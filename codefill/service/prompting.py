@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from codefill.errors import BadRequest, ContextOverflow
 from codefill.prompt.chat import ChatMessage, render_chat
 from codefill.prompt.fim import is_templated
+from codefill.prompt.languages import language_for_path
 from codefill.prompt.meta import CodeContext, parse_prompt
 from codefill.prompt.templates import PromptPart, Template, from_request_template
 from codefill.prompt.tokens import encode_parts
@@ -41,14 +42,14 @@ def completion_prompt(
 ) -> BuiltPrompt:
     """The prompt for a completion, fitted into ``context_length - reserve`` tokens."""
     tokenizer = model.engine.tokenizer
-    if request.code is None and (request.raw or is_templated(request.prompt, model.family)):
+    if request.prefix is None and (request.raw or is_templated(request.prompt, model.family)):
         if request.raw and (request.system or request.template):
             raise BadRequest("raw mode does not support template or system", param="raw")
         verbatim = (PromptPart(request.prompt, special=True),)
         tokens = tuple(encode_parts(verbatim, tokenizer))
         return _checked(BuiltPrompt(verbatim, tokens), context_length)
-    context = parse_prompt(request.prompt) if request.code is None else request.code
-    if request.suffix is not None:
+    context = _code_context(request)
+    if request.suffix is not None and request.prefix is None:
         if context.suffix:
             raise BadRequest("give the suffix in 'suffix' or after <SUF>, not both", "suffix")
         context = dataclasses.replace(context, suffix=request.suffix)
@@ -71,6 +72,23 @@ def chat_prompt(
     )
     tokens = tuple(encode_parts(parts, model.engine.tokenizer))
     return _checked(BuiltPrompt(parts, tokens), context_length)
+
+
+def _code_context(request: CompletionRequest) -> CodeContext:
+    """The four variables: parsed from a seed-format prompt, or given as fields.
+
+    Other files' text (``extra``) goes before the prefix, as llama.cpp puts it before its
+    FIM prefix, and the language comes from the last of their names.
+    """
+    if request.prefix is None:
+        return parse_prompt(request.prompt)
+    extra = "".join(f.text if f.text.endswith("\n") else f.text + "\n" for f in request.extra)
+    names = [f.path for f in request.extra if f.path]
+    return CodeContext(
+        language=language_for_path(names[-1]) if names else "",
+        prefix=extra + request.prefix,
+        suffix=request.suffix or "",
+    )
 
 
 def _template(request: CompletionRequest, model: LoadedModel) -> Template:

@@ -1,31 +1,62 @@
-"""Which model names exist: the built-in entries, replaced or extended by the configuration."""
+"""Which model names exist: the built-in entries, replaced or extended by the configuration.
+
+The registry is built once at start-up, so it is also where a configured model's template
+and FIM family are checked against what the prompt layer knows (a bad one stops the server
+with a message naming the key, like any other configuration error).
+"""
 
 from __future__ import annotations
 
 from codefill.builtin import QWEN_CODER, SMOLLM2, builtin_available
-from codefill.errors import ModelNotFound
+from codefill.errors import ConfigError, ModelNotFound
+from codefill.prompt.fim import FAMILIES, family_named
+from codefill.prompt.templates import Template
 from codefill.settings import ModelConfig, Settings
 
-__all__ = ["ModelRegistry"]
+__all__ = ["DEFAULT_MODEL", "ModelRegistry", "check_models"]
+
+DEFAULT_MODEL = "default"  # what an empty or absent model name means, in every dialect
 
 # The seed API document's chat example asks for "gpt-3.5-turbo"; it names the default model
 # so that the example works as written.
-_DEFAULT = ModelConfig(name="default", builtin=SMOLLM2, aliases=("smollm2", "gpt-3.5-turbo"))
+_DEFAULT = ModelConfig(name=DEFAULT_MODEL, builtin=SMOLLM2, aliases=("smollm2", "gpt-3.5-turbo"))
 _CODER = ModelConfig(name=QWEN_CODER, builtin=QWEN_CODER, aliases=("qwen2.5-coder:0.5b",))
+
+
+def check_models(settings: Settings, source: str = "settings") -> None:
+    """Raise :class:`ConfigError` naming the first model whose template or family is bad."""
+    for index, model in enumerate(settings.models):
+        problem = _problem(model)
+        if problem is not None:
+            raise ConfigError(f"{source}: models[{index}].{problem}")
+
+
+def _problem(model: ModelConfig) -> str | None:
+    """Why a configured model's template or family is unusable, or None when it is fine."""
+    if model.template is not None:
+        try:
+            Template(model.template)
+        except ValueError as error:
+            return f"template: {error}"
+    if model.family is not None and family_named(model.family) is None:
+        known = ", ".join(sorted({family.name for family in FAMILIES}))
+        return f"family: unknown FIM family '{model.family}'; known families are {known}"
+    return None
 
 
 class ModelRegistry:
     """Resolves request model names (and aliases, with an optional ``:latest``) to configs."""
 
     def __init__(self, settings: Settings) -> None:
+        check_models(settings)
         configured = {model.name: model for model in settings.models}
         entries: dict[str, ModelConfig] = {}
         for builtin in (_DEFAULT, _CODER):
             if builtin.name not in configured and builtin_available(builtin.builtin or ""):
                 entries[builtin.name] = builtin
         entries.update(configured)
-        if "default" not in entries:
-            entries["default"] = _DEFAULT
+        if DEFAULT_MODEL not in entries:
+            entries[DEFAULT_MODEL] = _DEFAULT
         self._entries = entries
         self._names: dict[str, str] = {}
         for model in [*configured.values(), *entries.values()]:  # configured names win
@@ -33,7 +64,8 @@ class ModelRegistry:
                 self._names.setdefault(name, model.name)
 
     def resolve(self, name: str) -> ModelConfig:
-        for candidate in (name, name.removesuffix(":latest")):
+        """The model a request names; an empty name is the default model."""
+        for candidate in (name or DEFAULT_MODEL, name.removesuffix(":latest")):
             canonical = self._names.get(candidate)
             if canonical is not None:
                 return self._entries[canonical]

@@ -1,30 +1,89 @@
-"""Dialect-neutral requests: what the HTTP layers hand to the service."""
+"""Dialect-neutral requests: what the HTTP dialects hand to the service.
+
+A dialect's router parses its own wire schema and fills one of these records with what the
+client said; ``None`` in :class:`SamplingFields` means "the client did not say", and the
+service fills it in from that dialect's defaults (``service/sampling.py``).
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
-from codefill.engine.base import SamplingParams
 from codefill.prompt.chat import ChatMessage
-from codefill.prompt.meta import CodeContext
-from codefill.service.supersession import Client
 
-__all__ = ["ChatRequest", "Client", "CompletionRequest"]
+__all__ = [
+    "ChatRequest",
+    "Client",
+    "CompletionRequest",
+    "ContextFile",
+    "Dialect",
+    "SamplingFields",
+]
+
+
+class Dialect(enum.Enum):
+    """Which API a request came through; each has its own sampling defaults."""
+
+    OLLAMA = "ollama"
+    OPENAI = "openai"
+    LLAMACPP = "llamacpp"
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who sent a request, as far as supersession and replica affinity care."""
+
+    address: str = ""
+    user_agent: str = ""
+    session: str | None = None
+
+
+@dataclass(frozen=True)
+class SamplingFields:
+    """The sampling knobs a request set; None leaves a knob to the dialect's default.
+
+    ``max_tokens`` of 0 or less means "as many as fit" (Ollama's ``num_predict: -1``);
+    ``seed`` below 0 means a random seed, as in Ollama and llama.cpp.
+    """
+
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    repeat_penalty: float | None = None
+    repeat_last_n: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    time_budget_ms: int | None = None  # generation time before ending with "length"
+
+
+@dataclass(frozen=True)
+class ContextFile:
+    """A piece of another file that the client sent as context (llama.cpp's ``input_extra``)."""
+
+    path: str
+    text: str
 
 
 @dataclass(frozen=True)
 class CompletionRequest:
     """A code completion: a seed-format prompt (or a raw one) for a model.
 
-    ``postprocess`` None means the model's (or the server's) default. ``num_ctx`` caps the
-    context this request may use. ``keep_alive`` is in seconds (negative: forever).
-    ``code`` gives prefix and suffix as fields (llama.cpp's ``/infill``): it is used as it
-    is, and ``prompt`` is not parsed.
+    ``model`` empty means the default model. ``postprocess`` None means the model's (or the
+    server's) default. ``num_ctx`` caps the context this request may use. ``keep_alive`` is
+    in seconds (negative: forever). ``prefix`` set means the client gave prefix and suffix
+    as fields (llama.cpp's ``/infill``): they are used as they are, and ``prompt`` is not
+    parsed. ``extra`` holds other files' text the client sent as context.
     """
 
     model: str
-    prompt: str
-    sampling: SamplingParams = field(default_factory=SamplingParams)
+    prompt: str = ""
+    dialect: Dialect = Dialect.OLLAMA
+    sampling: SamplingFields = field(default_factory=SamplingFields)
     suffix: str | None = None
     raw: bool = False
     system: str | None = None
@@ -33,14 +92,18 @@ class CompletionRequest:
     num_ctx: int | None = None
     postprocess: bool | None = None
     client: Client = field(default_factory=Client)
-    code: CodeContext | None = None
+    prefix: str | None = None
+    extra: tuple[ContextFile, ...] = ()
 
 
 @dataclass(frozen=True)
 class ChatRequest:
+    """A chat completion: messages rendered through the model's own chat template."""
+
     model: str
     messages: tuple[ChatMessage, ...]
-    sampling: SamplingParams = field(default_factory=SamplingParams)
+    dialect: Dialect = Dialect.OLLAMA
+    sampling: SamplingFields = field(default_factory=SamplingFields)
     keep_alive: float | None = None
     num_ctx: int | None = None
     client: Client = field(default_factory=Client)

@@ -66,3 +66,9 @@ def test_bad_input_is_a_400_in_openai_shape(client: TestClient, bad: dict[str, A
 def test_unknown_model_is_404(client: TestClient) -> None:
     response = client.post("/infill", json={**BODY, "model": "ghost"})
     assert response.status_code == 404 and "ghost" in response.json()["error"]["message"]
+
+
+def test_llama_vims_empty_model_is_the_default_model(client: TestClient) -> None:
+    """llama.vim sends ``"model": ""`` unless ``model_fim`` is set; llama.cpp ignores it."""
+    response = client.post("/infill", json={**BODY, "model": ""})
+    assert response.status_code == 200 and response.json()["model"] == "default"

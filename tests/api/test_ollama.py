@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from codefill.engine.fake import FakeTokenizer
-from tests.conftest import SEED_FIELDS
+from tests.conftest import ANSWER_FIELDS
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_non_streaming_answer_is_one_compact_line_with_the_seed_fields(client: T
     assert response.text.endswith("}\n") and response.text.count("\n") == 1
     assert ": " not in response.text.replace('": "', "")  # compact separators
     body = response.json()
-    assert set(body) == SEED_FIELDS
+    assert set(body) == ANSWER_FIELDS
     assert body["model"] == "default" and body["done"] is True
     assert body["response"] == "hello from the fake engine"
     assert body["done_reason"] == "stop"
@@ -35,8 +35,30 @@ def test_non_streaming_answer_is_one_compact_line_with_the_seed_fields(client: T
     assert isinstance(body["total_duration"], float)
 
 
-def test_stream_is_the_default_and_is_clean_ndjson(client: TestClient) -> None:
+def test_absent_stream_is_one_object_in_the_seed_format(client: TestClient) -> None:
+    """The seed's curl examples send no ``stream`` and show one object as the answer."""
     response = client.post("/api/generate", content=b'{"prompt": "x"}')
+    assert response.headers["content-type"] == "application/json"
+    assert response.text.endswith("}\n") and response.text.count("\n") == 1
+    assert response.json()["response"] == "hello from the fake engine"
+
+
+def test_absent_stream_streams_in_the_native_format(client: TestClient) -> None:
+    headers = {"user-agent": "ollama-js/0.6.0"}
+    response = client.post("/api/generate", content=b'{"prompt": "x"}', headers=headers)
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert len(response.text.splitlines()) >= 2
+
+
+def test_absent_stream_streams_on_chat(client: TestClient) -> None:
+    body = {"messages": [{"role": "user", "content": "hi"}]}
+    response = client.post("/api/chat", json=body)
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert len(response.text.splitlines()) >= 2
+
+
+def test_stream_true_is_clean_ndjson(client: TestClient) -> None:
+    response = client.post("/api/generate", content=b'{"prompt": "x", "stream": true}')
     assert response.headers["content-type"] == "application/x-ndjson"
     assert response.text.endswith("\n") and "\n\n" not in response.text
     lines = [json.loads(line) for line in response.text.splitlines()]
@@ -56,7 +78,7 @@ def test_official_client_user_agent_gets_native_metrics(client: TestClient) -> N
     for key in ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"):
         assert isinstance(body[key], int)
     assert isinstance(body["prompt_eval_count"], int) and isinstance(body["eval_count"], int)
-    assert "input_tokens" not in body
+    assert body["input_tokens"] == body["prompt_eval_count"]  # the seed's fields stay too
 
 
 def test_native_switch(fake_app: Callable[..., Any]) -> None:
@@ -134,3 +156,87 @@ def test_unknown_route_and_wrong_method_in_ollama_shape(client: TestClient) -> N
     assert missing.status_code == 404 and isinstance(missing.json()["error"], str)
     wrong = client.get("/api/generate")
     assert wrong.status_code == 405 and isinstance(wrong.json()["error"], str)
+
+
+def test_chat_streams_by_default_and_answers_whole_on_request(client: TestClient) -> None:
+    messages = [{"role": "user", "content": "hi"}]
+    streamed = client.post("/api/chat", json={"messages": messages})
+    assert streamed.headers["content-type"] == "application/x-ndjson"
+    lines = [json.loads(line) for line in streamed.text.splitlines()]
+    assert all(line["message"]["role"] == "assistant" for line in lines)
+    whole = client.post("/api/chat", json={"messages": messages, "stream": False}).json()
+    assert whole["message"]["content"] == "hello from the fake engine"
+    load = client.post("/api/chat", json={"messages": [], "stream": False}).json()
+    assert load["done_reason"] == "load"
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"prompt": "x", "raw": True, "template": "{{ .Prompt }}"}, "raw"),
+        ({"prompt": "a <SUF> b", "suffix": "c"}, "suffix"),
+        ({"prompt": "x", "template": "{{ if .Suffix }}{{ end }}"}, "template"),
+        ({"prompt": "x", "keep_alive": "forever"}, "duration"),
+        ({"prompt": "x", "keep_alive": True}, "keep_alive"),
+    ],
+)
+def test_generate_refusals(client: TestClient, body: dict[str, Any], needle: str) -> None:
+    response = client.post("/api/generate", json=body)
+    assert response.status_code == 400 and needle in response.json()["error"]
+
+
+def test_raw_suffix_is_ignored_and_templates_apply(fake_app: Callable[..., Any]) -> None:
+    app = fake_app()
+    with TestClient(app) as client:
+        client.post("/api/generate", json={"prompt": "P", "suffix": "S", "raw": True})
+        client.post("/api/generate", json={"prompt": "P", "template": "[{{ .Prompt }}]"})
+        client.post("/api/generate", json={"prompt": "P", "suffix": "S"})
+        engine = app.state.manager.loaded()[0].engine
+    texts = [job.text for job in engine.jobs]
+    assert texts[0] == "P"  # raw: verbatim, suffix ignored as in Ollama
+    assert texts[1] == "[P]"
+    assert texts[2] == "<|fim_prefix|>P<|fim_suffix|>S<|fim_middle|>"
+
+
+def test_truncation_is_reported(fake_app: Callable[..., Any]) -> None:
+    app = fake_app()
+    with TestClient(app) as client:
+        body = {
+            "prompt": "a" * 3000,
+            "suffix": "b" * 3000,
+            "stream": False,
+            "options": {"num_ctx": 1000, "num_predict": 100},
+        }
+        answer = client.post("/api/generate", json=body).json()
+        job = app.state.manager.loaded()[0].engine.jobs[-1]
+    assert answer["timings"]["truncated_tokens"] > 0
+    assert len(job.tokens) < 1000 - 100
+    text = job.text
+    # the markers survive; the prefix lost its start, the suffix its end, the prefix kept more
+    assert text.startswith("<|fim_prefix|>a") and text.endswith("b<|fim_middle|>")
+    assert text.count("a") > text.count("b") > 0
+
+
+@pytest.mark.parametrize("model", ["", None])
+def test_an_empty_or_absent_model_is_the_default_model(
+    client: TestClient, model: str | None
+) -> None:
+    body: dict[str, Any] = {"prompt": "x", "stream": False}
+    if model is not None:
+        body["model"] = model
+    answer = client.post("/api/generate", json=body)
+    assert answer.status_code == 200 and answer.json()["model"] == "default"
+    chat = client.post("/api/chat", json={**body, "messages": [{"role": "user", "content": "x"}]})
+    assert chat.status_code == 200 and chat.json()["model"] == "default"
+
+
+def test_every_final_answer_carries_the_seed_and_ollama_fields(client: TestClient) -> None:
+    body = client.post("/api/generate", json={"prompt": "def f(", "stream": False}).json()
+    assert isinstance(body["total_duration"], float)  # seconds, as the seed shows
+    for key in ("load_duration", "prompt_eval_duration", "eval_duration"):
+        assert isinstance(body[key], int)
+    assert body["prompt_eval_count"] == body["input_tokens"]
+    assert body["eval_count"] == body["output_tokens"] > 0
+    assert isinstance(body["context"], list) and len(body["context"]) > body["input_tokens"]
+    raw = client.post("/api/generate", json={"prompt": "x", "raw": True, "stream": False})
+    assert "context" not in raw.json()  # Ollama sends no context for raw prompts

@@ -84,3 +84,76 @@ def test_unknown_route_in_openai_shape(client: TestClient) -> None:
 def test_lowercase_method_from_the_seed_curl_example(client: TestClient) -> None:
     response = client.request("post", "/chat/completions", json={"messages": MESSAGES})
     assert response.status_code == 200
+
+
+def test_legacy_completion_whole(client: TestClient) -> None:
+    body = client.post("/v1/completions", json={"prompt": "def f(", "suffix": ")"}).json()
+    assert body["object"] == "text_completion" and body["id"].startswith("cmpl-")
+    assert body["choices"][0]["text"] == "hello from the fake engine"[:64]
+    assert body["choices"][0]["finish_reason"] in {"stop", "length"}
+    assert body["usage"]["prompt_tokens"] > 0 and "timings" in body
+
+
+def test_legacy_completion_stream_ends_with_a_finish_reason_before_done(
+    client: TestClient,
+) -> None:
+    response = client.post(
+        "/completions", json={"prompt": ["x"], "stream": True, "max_tokens": 100}
+    )
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = sse_events(response.text)
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(event) for event in events[:-1]]
+    assert all(chunk["object"] == "text_completion" for chunk in chunks)
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert all(chunk["choices"][0]["finish_reason"] is None for chunk in chunks[:-1])
+    assert "".join(c["choices"][0]["text"] for c in chunks) == "hello from the fake engine"
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"prompt": "x", "echo": True}, "echo"),
+        ({"prompt": ["a", "b"]}, "prompt"),
+        ({"prompt": [1, 2]}, "prompt"),
+        ({}, "prompt"),
+    ],
+)
+def test_legacy_completion_refusals(client: TestClient, body: dict[str, Any], needle: str) -> None:
+    response = client.post("/v1/completions", json=body)
+    assert response.status_code == 400 and needle in response.json()["error"]["message"]
+
+
+def test_models_list(client: TestClient) -> None:
+    for path in ("/models", "/v1/models"):
+        body = client.get(path).json()
+        assert body["object"] == "list"
+        assert {"id", "object", "created", "owned_by"} <= set(body["data"][0])
+
+
+def sse_events(text: str) -> list[str]:
+    events = text.split("\n\n")
+    assert events[-1] == ""
+    return [event.removeprefix("data: ") for event in events[:-1]]
+
+
+def test_models_retrieve_by_name_or_alias(client: TestClient) -> None:
+    for path in ("/models/default", "/v1/models/default", "/v1/models/gpt-3.5-turbo"):
+        body = client.get(path).json()
+        assert body["object"] == "model" and body["id"] == path.rsplit("/", 1)[1]
+    missing = client.get("/v1/models/nope")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == {
+        "message": "model 'nope' not found",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "model_not_found",
+    }
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions"])
+def test_an_empty_model_is_the_default_model(client: TestClient, path: str) -> None:
+    body: dict[str, Any] = {"model": "", "max_tokens": 4}
+    body.update({"messages": MESSAGES} if "chat" in path else {"prompt": "x"})
+    answer = client.post(path, json=body)
+    assert answer.status_code == 200 and answer.json()["model"] == "default"

@@ -33,7 +33,7 @@ def test_two_streams_interleave_and_match_their_solo_answers(server: Server) -> 
     texts = ["", ""]
 
     def stream(index: int) -> None:
-        body = {"prompt": prompts[index], **raw}
+        body = {"prompt": prompts[index], "stream": True, **raw}
         with server.client() as client, client.stream("POST", "/api/generate", json=body) as r:
             for line in r.iter_lines():
                 piece = json.loads(line)
@@ -98,6 +98,7 @@ def test_a_newer_request_from_the_same_session_supersedes_the_older(server: Serv
     def old() -> None:
         body = {
             "prompt": "1, 2, 3,",
+            "stream": True,
             "postprocess": False,
             "options": {"num_predict": 2000, "temperature": 0},
         }

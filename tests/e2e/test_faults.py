@@ -91,6 +91,7 @@ def test_sigterm_during_a_stream_ends_it_cleanly_and_exits_zero(tmp_path: Path) 
     def read() -> None:
         body = {
             "prompt": "1, 2, 3,",
+            "stream": True,
             "postprocess": False,
             "options": {"num_predict": 3000, "temperature": 0},
         }

@@ -89,6 +89,7 @@ def wait_until_idle(client: httpx.Client, limit: float = 10.0) -> float:
 # Post-processing off: it would hold this one long line back until the end.
 LONG = {
     "prompt": "1, 2, 3, 4,",
+    "stream": True,
     "postprocess": False,
     "options": {"num_predict": 4000, "temperature": 0},
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.conftest import SEED_FIELDS, Server
+from tests.conftest import ANSWER_FIELDS, Server
 
 
 def curl(server: Server, *args: str) -> str:
@@ -15,15 +15,15 @@ def curl(server: Server, *args: str) -> str:
     return done.stdout
 
 
-def test_seed_simple_request_streams_ndjson(server: Server) -> None:
+def test_seed_simple_request_answers_one_object(server: Server) -> None:
+    """The seed's curl sends no ``stream`` and shows one JSON object as the answer."""
     out = curl(server, f"{server.url}/api/generate", "-d", '{\n  "prompt": "def quicksort("\n}')
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert len(lines) >= 2 and out.endswith("\n") and "\n\n" not in out
-    assert all(line["model"] == "default" for line in lines)
-    final = lines[-1]
+    assert out.endswith("}\n") and out.count("\n") == 1
+    final = json.loads(out)
+    assert set(final) == ANSWER_FIELDS and final["model"] == "default"
     assert final["done"] is True and final["done_reason"] in {"stop", "length"}
     assert final["input_tokens"] > 0 and final["output_tokens"] > 0
-    assert "".join(line["response"] for line in lines).strip()
+    assert isinstance(final["total_duration"], float) and final["response"].strip()
 
 
 def test_seed_meta_request_non_streaming(server: Server) -> None:
@@ -37,7 +37,7 @@ def test_seed_meta_request_non_streaming(server: Server) -> None:
     out = curl(server, f"{server.url}/api/generate", "-d", body)
     assert out.endswith("}\n") and out.count("\n") == 1
     answer = json.loads(out)
-    assert set(answer) == SEED_FIELDS
+    assert set(answer) == ANSWER_FIELDS
     assert answer["done"] is True and isinstance(answer["total_duration"], float)
     assert isinstance(answer["response"], str) and answer["response"]
     assert answer["output_tokens"] <= 24

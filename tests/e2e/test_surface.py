@@ -123,6 +123,7 @@ def test_loading_a_model_does_not_stall_a_running_stream(server: Server) -> None
     stamps: list[float] = []
     request = {
         "prompt": "1, 2, 3, 4,",
+        "stream": True,
         "postprocess": False,
         "options": {"num_predict": 400, "temperature": 0},
     }

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from codefill.engine.base import Delta, FinishReason, Job, SamplingParams
-from codefill.engine.scheduler import Scheduler, SchedulerConfig
+from codefill.engine.scheduler import Scheduler
 from codefill.errors import EngineError, Overloaded
+from codefill.settings import Settings
 
 END = 0
 
@@ -112,7 +113,7 @@ def backend() -> FakeBackend:
 
 
 def make(backend: FakeBackend, **config: int) -> Scheduler:
-    return Scheduler(backend, SchedulerConfig(**config))  # type: ignore[arg-type]
+    return Scheduler(backend, Settings.model_validate(config))
 
 
 def test_jobs_share_batches_and_finish_with_usage(backend: FakeBackend) -> None:

@@ -78,7 +78,7 @@ def test_fim_is_rendered_by_codefill_and_sent_as_a_plain_prompt(
     assert expected
     with remote.client() as client:
         whole = client.post("/api/generate", json={**body, "stream": False}).json()
-        with client.stream("POST", "/api/generate", json=body) as response:
+        with client.stream("POST", "/api/generate", json={**body, "stream": True}) as response:
             streamed = ndjson_text(response)
     assert whole["response"] == streamed == expected
     assert whole["done"] is True and 0 < whole["output_tokens"] <= 16
@@ -86,11 +86,15 @@ def test_fim_is_rendered_by_codefill_and_sent_as_a_plain_prompt(
 
 def test_chat_goes_to_the_upstream_chat_endpoint(remote: Server, upstreams: list[Upstream]) -> None:
     messages = [{"role": "user", "content": "Name a prime number."}]
-    expected = direct(
-        upstreams[1],
-        "/v1/chat/completions",
-        {"messages": messages, "max_tokens": 12, "temperature": 0, "stop": family_stops()},
-    )
+    direct_body = {"messages": messages, "max_tokens": 12, "temperature": 0, "stop": family_stops()}
+    # A replica that has just seen the prompt answers from its prompt cache, which can tip a
+    # greedy choice; so what the replicas answer is collected fresh and cached, from both.
+    expected = {
+        direct(upstream, "/v1/chat/completions", direct_body)
+        for upstream in upstreams
+        for _ in range(2)
+    }
+    before = sum(u.requests("/v1/chat/completions") for u in upstreams)
     body = {"model": "default", "messages": messages, "max_tokens": 12, "temperature": 0}
     with remote.client() as client:
         whole = client.post("/v1/chat/completions", json=body).json()
@@ -100,7 +104,9 @@ def test_chat_goes_to_the_upstream_chat_endpoint(remote: Server, upstreams: list
                 if line.startswith("data: {"):
                     for choice in json.loads(line[6:])["choices"]:
                         pieces.append(choice["delta"].get("content") or "")
-    assert whole["choices"][0]["message"]["content"] == "".join(pieces) == expected
+    assert whole["choices"][0]["message"]["content"] in expected
+    assert "".join(pieces) in expected
+    assert sum(u.requests("/v1/chat/completions") for u in upstreams) == before + 2
     assert whole["usage"]["completion_tokens"] > 0
 
 
@@ -126,7 +132,11 @@ def test_a_client_that_leaves_closes_the_upstream_request(
     remote: Server, upstreams: list[Upstream]
 ) -> None:
     before = sum(u.disconnects() for u in upstreams)
-    body = {"prompt": "def long_story(): <SUF> <MID>", "options": {"num_predict": 32}}
+    body = {
+        "prompt": "def long_story(): <SUF> <MID>",
+        "stream": True,
+        "options": {"num_predict": 32},
+    }
     with (
         remote.client() as client,
         client.stream("POST", "/api/generate", json={**body, "postprocess": False}) as response,
@@ -152,7 +162,12 @@ def stream_requests(server: Server, stop: threading.Event, outcomes: list[Outcom
         while not stop.is_set():
             number += 1
             prompt = f"def worker_{threading.get_ident()}_{number}(items): <SUF>\n<MID>"
-            body = {"prompt": prompt, "options": {"num_predict": 12}, "postprocess": False}
+            body = {
+                "prompt": prompt,
+                "stream": True,
+                "options": {"num_predict": 12},
+                "postprocess": False,
+            }
             got_text = False
             try:
                 with client.stream("POST", "/api/generate", json=body) as response:

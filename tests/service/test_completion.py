@@ -1,4 +1,4 @@
-"""Generation fan-out: replay, follow, supersede, abort when abandoned, stop early."""
+"""Completions: replay, follow, cancel, abort when abandoned, stop early, states."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from codefill.engine.base import Delta, DeltaStream, FinishReason, Usage
 from codefill.postprocess import CompletionContext, PostProcessor
-from codefill.service.generation import Generation
+from codefill.service.completion import Completion, CompletionState, TextFilter
 
 pytestmark = pytest.mark.anyio
 
@@ -28,6 +28,10 @@ class Script:
         self.stream.put(Delta(text, finish, Usage(completion_tokens=3) if finish else None))
 
 
+def start(script: Script, text_filter: TextFilter | None = None) -> Completion:
+    return Completion("m", script.stream, script.abort, text_filter).start()
+
+
 async def read_all(subscription: object) -> tuple[str, Delta]:
     text = ""
     async for delta in subscription:  # type: ignore[attr-defined]
@@ -39,11 +43,11 @@ async def read_all(subscription: object) -> tuple[str, Delta]:
 
 async def test_reader_and_follower_see_the_same_text() -> None:
     script = Script()
-    generation = Generation(script.stream, script.abort)
-    first = generation.subscribe()
+    generation = start(script)
+    first = generation.reader()
     script.send("hello ")
     await asyncio.sleep(0.01)
-    follower = generation.subscribe(offset=3)
+    follower = generation.reader(offset=3)
     script.send("world", FinishReason.STOP)
     (text_a, final_a), (text_b, final_b) = await asyncio.gather(read_all(first), read_all(follower))
     assert (text_a, text_b) == ("hello world", "lo world")
@@ -54,8 +58,8 @@ async def test_reader_and_follower_see_the_same_text() -> None:
 
 async def test_cancel_ends_every_reader_at_once() -> None:
     script = Script()
-    generation = Generation(script.stream, script.abort)
-    reader = generation.subscribe()
+    generation = start(script)
+    reader = generation.reader()
     script.send("partial")
     await asyncio.sleep(0.01)
     generation.cancel()
@@ -65,8 +69,8 @@ async def test_cancel_ends_every_reader_at_once() -> None:
 
 async def test_the_last_reader_leaving_aborts_the_job() -> None:
     script = Script()
-    generation = Generation(script.stream, script.abort)
-    reader = generation.subscribe()
+    generation = start(script)
+    reader = generation.reader()
     script.send("a")
     await asyncio.sleep(0.01)
     await reader.aclose()
@@ -78,8 +82,8 @@ async def test_the_last_reader_leaving_aborts_the_job() -> None:
 async def test_post_processing_stops_the_job_early_and_keeps_usage() -> None:
     script = Script()
     context = CompletionContext(prefix="x = foo(", suffix=")\n", language="Python")
-    generation = Generation(script.stream, script.abort, PostProcessor(context))
-    reader = generation.subscribe()
+    generation = start(script, PostProcessor(context))
+    reader = generation.reader()
     script.send("a, b")
     script.send("\nmore lines that single-line mode drops\n")
     text, final = await read_all(reader)
@@ -93,8 +97,56 @@ async def test_engine_errors_reach_the_reader() -> None:
     from codefill.errors import EngineError
 
     script = Script()
-    generation = Generation(script.stream, script.abort)
-    reader = generation.subscribe()
+    generation = start(script)
+    reader = generation.reader()
     script.stream.put(Delta("", FinishReason.STOP, Usage(), error=EngineError("boom")))
     with pytest.raises(EngineError, match="boom"):
         await read_all(reader)
+
+
+async def test_states_follow_the_completion() -> None:
+    script = Script()
+    completion = start(script)
+    reader = completion.reader()
+    assert completion.state is CompletionState.QUEUED
+    script.send("a")
+    await asyncio.sleep(0.01)
+    assert completion.state is CompletionState.RUNNING and completion.first_token_at
+    script.send("b", FinishReason.STOP)
+    text, final = await read_all(reader)
+    assert final.finish is FinishReason.STOP
+    assert text == "ab" and completion.state is CompletionState.FINISHED
+
+
+async def test_superseding_marks_the_state_and_aborts_the_job() -> None:
+    script = Script()
+    completion = start(script)
+    reader = completion.reader()
+    ended: list[Completion] = []
+    completion.when_done(ended.append)
+    completion.cancel(CompletionState.SUPERSEDED)
+    text, final = await read_all(reader)
+    assert final.finish is FinishReason.CANCELLED and text == ""
+    assert completion.state is CompletionState.SUPERSEDED
+    assert ended == [completion] and script.aborted >= 1
+
+
+async def test_a_follower_reads_another_completion() -> None:
+    script = Script()
+    earlier = start(script)
+    own = earlier.reader()
+    script.send("return a")
+    await asyncio.sleep(0.01)
+    source = earlier.reader(offset=3)
+    follower = Completion("m", source, source.close, typeahead=True).start()
+    script.send(" + b", FinishReason.STOP)
+    (text, _), (followed, final) = await asyncio.gather(read_all(own), read_all(follower.reader()))
+    assert (text, followed) == ("return a + b", "urn a + b")
+    assert final.finish is FinishReason.STOP and follower.state is CompletionState.FINISHED
+
+
+async def test_cancelling_before_the_pump_runs_still_aborts() -> None:
+    script = Script()
+    completion = start(script)
+    completion.cancel()
+    assert script.aborted >= 1 and completion.state is CompletionState.CANCELLED

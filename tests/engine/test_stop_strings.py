@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from codefill.engine.stops import StopMatcher
+from codefill.engine.stop_strings import StopMatcher
 
 
 def feed_all(matcher: StopMatcher, pieces: list[str]) -> str:

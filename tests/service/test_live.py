@@ -5,20 +5,24 @@ import asyncio
 import pytest
 
 from codefill.engine.base import Delta, DeltaStream, FinishReason, Usage
-from codefill.service.generation import Generation
-from codefill.service.supersession import Client, Supersession, session_key
-from codefill.service.typeahead import CompletionKey, TypeAhead
+from codefill.service.completion import Completion
+from codefill.service.live import CompletionKey, LiveCompletions, session_key
+from codefill.service.requests import Client
 
 KEY = CompletionKey("m", "{code_prefix}", "Python", "a.py", "\n", (), 64, True)
 
 pytestmark = pytest.mark.anyio
 
 
-async def finished(text: str) -> Generation:
+def live_completion(stream: DeltaStream) -> Completion:
+    return Completion("m", stream).start()
+
+
+async def finished(text: str) -> Completion:
     stream = DeltaStream(on_abandon=lambda: None)
-    generation = Generation(stream, lambda: None)
+    generation = live_completion(stream)
     stream.put(Delta(text, FinishReason.STOP, Usage()))
-    reader = generation.subscribe()
+    reader = generation.reader()
     async for delta in reader:
         if delta.finish:
             break
@@ -26,39 +30,39 @@ async def finished(text: str) -> Generation:
 
 
 async def test_typed_text_that_starts_the_completion_is_found() -> None:
-    cache = TypeAhead()
+    cache = LiveCompletions()
     generation = await finished("return a + b")
     cache.remember(KEY, "def f(a, b):\n    ", generation)
-    assert cache.find(KEY, "def f(a, b):\n    ret") == (generation, 3)
-    assert cache.find(KEY, "def f(a, b):\n    rex") is None  # typed something else
-    assert cache.find(KEY, "def f(a, b):\n    ") is None  # same prefix: not typing ahead
-    assert cache.find(KEY, "def f(a, b):\n    return a + b") is None  # nothing left
+    assert cache.typed_into(KEY, "def f(a, b):\n    ret") == (generation, 3)
+    assert cache.typed_into(KEY, "def f(a, b):\n    rex") is None  # typed something else
+    assert cache.typed_into(KEY, "def f(a, b):\n    ") is None  # same prefix: not typing ahead
+    assert cache.typed_into(KEY, "def f(a, b):\n    return a + b") is None  # nothing left
     other = CompletionKey("m", "{code_prefix}", "Python", "a.py", "changed", (), 64, True)
-    assert cache.find(other, "def f(a, b):\n    ret") is None
+    assert cache.typed_into(other, "def f(a, b):\n    ret") is None
 
 
 async def test_live_generation_can_be_followed_and_cancelled_ones_are_skipped() -> None:
-    cache = TypeAhead()
+    cache = LiveCompletions()
     stream = DeltaStream(on_abandon=lambda: None)
-    live = Generation(stream, lambda: None)
-    reader = live.subscribe()
+    live = live_completion(stream)
+    reader = live.reader()
     stream.put(Delta("abc"))
     await asyncio.sleep(0.01)
     cache.remember(KEY, "p", live)
-    assert cache.find(KEY, "pab") == (live, 2)
-    assert cache.find(KEY, "pabcd") is None  # typed past what exists so far
+    assert cache.typed_into(KEY, "pab") == (live, 2)
+    assert cache.typed_into(KEY, "pabcd") is None  # typed past what exists so far
     live.cancel()
-    assert cache.find(KEY, "pab") is None
+    assert cache.typed_into(KEY, "pab") is None
     await reader.aclose()
 
 
 async def test_capacity_bounds_the_cache() -> None:
-    cache = TypeAhead(capacity=2)
+    cache = LiveCompletions(typeahead_capacity=2)
     generations = [await finished(f"text{i}") for i in range(3)]
     for index, generation in enumerate(generations):
         cache.remember(KEY, f"p{index}", generation)
-    assert cache.find(KEY, "p0t") is None
-    assert cache.find(KEY, "p2t") == (generations[2], 1)
+    assert cache.typed_into(KEY, "p0t") is None
+    assert cache.typed_into(KEY, "p2t") == (generations[2], 1)
 
 
 def test_session_keys() -> None:
@@ -73,12 +77,12 @@ def test_session_keys() -> None:
 
 
 async def test_supersession_cancels_the_previous_generation() -> None:
-    supersession = Supersession()
+    supersession = LiveCompletions()
     stream = DeltaStream(on_abandon=lambda: None)
-    old = Generation(stream, lambda: None)
-    reader = old.subscribe()
+    old = live_completion(stream)
+    reader = old.reader()
     supersession.claim("k", old)
     supersession.supersede("k")
     assert old.final is not None and old.final.finish is FinishReason.CANCELLED
-    assert supersession.superseded == 1 and supersession.current("k") is None
+    assert supersession.superseded == 1 and supersession.of_session("k") is None
     await reader.aclose()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from codefill.postprocess import CompletionContext, cut_at_language_stops
-from codefill.postprocess.stops import stop_groups
+from codefill.postprocess.language_stops import stop_groups
 
 
 def cut(text: str, prefix: str, language: str) -> str:

@@ -24,6 +24,7 @@ from codefill.api import (
     ollama_models,
     openai,
     render,
+    ui,
 )
 from codefill.api.errors import error_response
 from codefill.api.security import ApiKeys, BodyLimit
@@ -72,7 +73,7 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
     app.state.service = service
     app.state.default_model = "default"
     app.state.metrics = metrics = Metrics(lambda: _snapshot(manager, service))
-    for module in (health, observability, ollama, ollama_models, openai, llamacpp, render):
+    for module in (health, observability, ollama, ollama_models, openai, llamacpp, render, ui):
         app.include_router(module.router)
     _add_error_handlers(app)
     # added innermost first: the last one added sees each request first

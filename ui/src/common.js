@@ -115,17 +115,40 @@ export async function errorText(response) {
   const text = await response.text();
   try {
     const body = JSON.parse(text);
-    const error = body.error;
+    const error = body.error ?? body.status; // /health says {"status": "loading model"}
     return typeof error === "string" ? error : (error?.message ?? text);
   } catch {
     return text || `HTTP ${response.status}`;
   }
 }
 
+const LOADING = "The default model is still loading: answers start once it has loaded.";
+
 function overloadMessage(message, retryAfter) {
   const wait = retryAfter ? ` Try again in ${retryAfter} s.` : "";
-  if (/load/i.test(message)) return `The model is still loading: ${message}.${wait}`;
+  if (/\bload/i.test(message)) return `${LOADING}${wait}`;
   return `The server is busy (503): ${message}.${wait}`;
+}
+
+// /health answers 503 until the default model has loaded: say so until it has. Returns
+// whether the server is ready.
+export async function checkLoading() {
+  let response;
+  try {
+    response = await fetch(apiUrl("health"));
+  } catch {
+    return false;
+  }
+  if (response.status === 503) {
+    showBanner(LOADING, "warn");
+    return false;
+  }
+  hideBanner("warn");
+  return response.ok;
+}
+
+export async function watchLoading() {
+  while (!(await checkLoading())) await new Promise((done) => setTimeout(done, 2000));
 }
 
 let bannerKind = null;

@@ -1,6 +1,6 @@
 // The dashboard page (ui/dashboard): the server's own /metrics and api/ps, polled and charted.
 import { Chart } from "./charts.js";
-import { $, api, ApiError, errorText, hideBanner, showBanner } from "./common.js";
+import { $, api, ApiError, checkLoading, errorText, hideBanner, showBanner } from "./common.js";
 import { buckets, difference, has, parse, quantile, total } from "./prometheus.js";
 
 const POLL_MS = 2000;
@@ -193,12 +193,7 @@ async function showModels() {
 }
 
 async function showHealth() {
-  try {
-    const response = await api("health");
-    set("v-health", response.ok ? "ready" : `HTTP ${response.status}`);
-  } catch (error) {
-    set("v-health", error.status === 503 ? "loading" : "unreachable");
-  }
+  set("v-health", (await checkLoading()) ? "ready" : "loading a model");
 }
 
 const charts = {};

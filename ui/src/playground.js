@@ -24,7 +24,7 @@ import {
   lineNumbers,
 } from "@codemirror/view";
 import { Chat } from "./chat.js";
-import { $, loadModels, showBanner } from "./common.js";
+import { $, loadModels, showBanner, watchLoading } from "./common.js";
 import { Completer } from "./completer.js";
 import { ghostText } from "./ghost.js";
 import { Panel } from "./panel.js";
@@ -123,6 +123,7 @@ function start() {
   tabs();
   new Chat(() => fields().model);
   loadModels($("#model")).catch((error) => showBanner(`Could not list models: ${error.message}`));
+  watchLoading();
   window.codefillEditor = view; // for tests and the console: the editor's EditorView
   view.focus();
 }

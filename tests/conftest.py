@@ -42,6 +42,7 @@ SEED_FIELDS = frozenset(
         "done",
         "done_reason",
         "timings",
+        "postprocess",  # codefill's: what post-processing removed, or null
     }
 )
 # Ollama's own metrics, beside the seed's fields in every final /api/generate answer.

@@ -16,7 +16,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from codefill import __version__
-from codefill.api import health, llamacpp, observability, ollama, ollama_models, openai
+from codefill.api import (
+    health,
+    llamacpp,
+    observability,
+    ollama,
+    ollama_models,
+    openai,
+    render,
+    ui,
+)
 from codefill.api.errors import error_response
 from codefill.api.security import ApiKeys, BodyLimit
 from codefill.api.streaming import ClientGone
@@ -64,7 +73,7 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
     app.state.manager = manager
     app.state.serving = serving
     app.state.metrics = metrics = Metrics(lambda: _snapshot(manager, serving))
-    for module in (health, observability, ollama, ollama_models, openai, llamacpp):
+    for module in (health, observability, ollama, ollama_models, openai, llamacpp, render, ui):
         app.include_router(module.router)
     _add_error_handlers(app)
     # added innermost first: the last one added sees each request first

@@ -74,6 +74,7 @@ class LlamaCppEncoder:
                 "predicted_per_token_ms": _per(predicted_ms, predicted),
                 "predicted_per_second": _rate(predicted, predicted_ms),
             },
+            "postprocess": completion.postprocess_report(),
         }
         return _select(answer, self.response_fields)
 

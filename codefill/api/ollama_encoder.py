@@ -90,6 +90,8 @@ class OllamaEncoder:
         )
         if self.context:
             body["context"] = completion.context()
+        if not self.chat:
+            body["postprocess"] = completion.postprocess_report()
         body["timings"] = timings(completion, usage)
         return body
 

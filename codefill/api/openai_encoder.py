@@ -78,6 +78,8 @@ class OpenAIEncoder:
         body["choices"] = [self._choice(text, finish, whole=True)]
         body["usage"] = self._usage(final.usage)
         body["timings"] = timings(completion, final.usage)
+        if not self.chat:
+            body["postprocess"] = completion.postprocess_report()
         return dumps(body)
 
     def opening(self) -> list[str]:
@@ -105,6 +107,8 @@ class OpenAIEncoder:
             self._choice("", _FINISH[final.finish or FinishReason.STOP], whole=False)
         ]
         last["timings"] = timings(completion, final.usage)
+        if not self.chat:
+            last["postprocess"] = completion.postprocess_report()
         frames = [_event(last)]
         if self.include_usage:
             usage = self._head(chunk=True)

@@ -1,7 +1,9 @@
 """Who may call, and how much they may send: API keys and the request body limit.
 
 Both are plain ASGI middleware so that they act before any route reads the body. Keys are
-compared in constant time and never logged; ``/health`` stays open for load balancers.
+compared in constant time and never logged; ``/health`` stays open for load balancers, and
+so do the web pages and their static files (they hold no data; the calls they make carry the
+key the user enters).
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from codefill.api.errors import is_ollama_path, ollama_error_body, openai_error_body
+from codefill.api.ui import PAGE_PATHS, STATIC_PREFIX
 from codefill.errors import CodefillError, PayloadTooLarge, Unauthorized
 
 __all__ = ["ApiKeys", "BodyLimit"]
 
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", *PAGE_PATHS})
 
 
 async def _refuse(
@@ -35,6 +38,10 @@ async def _refuse(
     await send({"type": "http.response.body", "body": payload})
 
 
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(STATIC_PREFIX)
+
+
 class ApiKeys:
     """Require ``Authorization: Bearer <key>`` (or ``x-api-key``) when keys are configured."""
 
@@ -43,7 +50,7 @@ class ApiKeys:
         self._keys = [key.encode() for key in keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._keys or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or not self._keys or _is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
         if self._allowed(dict(scope["headers"])):

@@ -11,6 +11,7 @@ from codefill.postprocess.context import CompletionContext, CursorPlace, Postpro
 from codefill.postprocess.language_stops import cut_at_language_stops
 from codefill.postprocess.processor import PostProcessor, postprocess
 from codefill.postprocess.repetition import cut_line_end_repetition, cut_repeated_lines
+from codefill.postprocess.report import PostprocessReport
 from codefill.postprocess.scope import keep_first_line, limit_scope
 from codefill.postprocess.suffix import cut_inline_echo, cut_suffix_echo
 from codefill.postprocess.trim import trim_whitespace
@@ -20,6 +21,7 @@ __all__ = [
     "CursorPlace",
     "PostProcessor",
     "PostprocessOptions",
+    "PostprocessReport",
     "cut_at_language_stops",
     "cut_inline_echo",
     "cut_line_end_repetition",

@@ -106,6 +106,11 @@ class LanguageStopJudge(LineJudge):
     the block has already ended, which the scope rule cuts first.
     """
 
+    rule = "language_stop"
+    reason = (
+        "A new top-level definition or import began, which belongs to the next part of the file."
+    )
+
     def __init__(self, context: CompletionContext) -> None:
         self._groups = stop_groups(context.language)
         self._cursor = cursor_line(context.prefix)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = ["Cut", "LineJudge", "LineRunner", "apply_judges"]
 
@@ -28,7 +29,14 @@ class Cut:
 
 
 class LineJudge(abc.ABC):
-    """One rule, fed the completion's lines in order (without their newlines)."""
+    """One rule, fed the completion's lines in order (without their newlines).
+
+    ``rule`` names it and ``reason`` says in one sentence why it cuts, for the report of
+    what post-processing removed (see ``report.py``).
+    """
+
+    rule: ClassVar[str]
+    reason: ClassVar[str]
 
     @abc.abstractmethod
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
@@ -52,6 +60,7 @@ class LineRunner:
         self._firm_count = 0
         self._firm = ""
         self.cut: Cut | None = None
+        self.cut_by: LineJudge | None = None  # the judge whose cut won
         self._cut_line = ""
 
     def take(self, line: str, terminated: bool) -> bool:
@@ -59,9 +68,9 @@ class LineRunner:
         if self.cut is not None:
             return True
         index = len(self._lines)
-        cuts = [c for j in self._judges if (c := j.judge(index, line, terminated)) is not None]
+        cuts = [(c, j) for j in self._judges if (c := j.judge(index, line, terminated)) is not None]
         if cuts:
-            self.cut = min(cuts)
+            self.cut, self.cut_by = min(cuts, key=lambda found: found[0])
             self._cut_line = line if self.cut.line == index else ""
             return True
         self._lines.append(line + "\n" if terminated else line)

@@ -6,6 +6,7 @@ from codefill.postprocess.context import CompletionContext, PostprocessOptions
 from codefill.postprocess.language_stops import LanguageStopJudge
 from codefill.postprocess.lines import LineJudge, LineRunner
 from codefill.postprocess.repetition import LineEndRepetitionJudge, RepeatedLinesJudge
+from codefill.postprocess.report import PostprocessReport, build_report
 from codefill.postprocess.scope import BlockBodyJudge, ScopeJudge, SingleLineJudge
 from codefill.postprocess.suffix import InlineEchoJudge, SuffixEchoJudge
 from codefill.postprocess.trim import trim_whitespace
@@ -50,6 +51,7 @@ class PostProcessor:
         self._options = options
         self._runner = LineRunner(judges_for(context, options))
         self._partial = ""
+        self._raw = ""  # everything fed, for the report
         self._emitted = 0
         self._final: str | None = None
 
@@ -62,6 +64,7 @@ class PostProcessor:
         """Take the next piece of generated text; return the text now safe to show."""
         if not self._options.enabled:
             return text
+        self._raw += text
         if self._final is not None:
             return ""
         if "\n" not in text:  # the cheap path, taken for most tokens
@@ -81,6 +84,17 @@ class PostProcessor:
         self._runner.take(self._partial, terminated=False)
         self._partial = ""
         return self._finish()
+
+    def report(self) -> PostprocessReport | None:
+        """What the rules removed and why, once the completion is decided (after
+        :meth:`flush`, or once :attr:`stopped`); None when nothing was removed or before then.
+
+        A rule that ended the completion reports even when it removed no text of what was
+        generated so far: it stopped the model there.
+        """
+        if self._final is None:
+            return None
+        return build_report(self._raw, self._final, self._runner.cut_by)
 
     def _release(self) -> str:
         firm = self._runner.firm_text()

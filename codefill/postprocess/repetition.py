@@ -80,6 +80,9 @@ class RepeatedLinesJudge(LineJudge):
     held back, since they may yet be dropped.
     """
 
+    rule = "repeated_lines"
+    reason = "The model repeated near-identical lines five or more times in a row."
+
     def __init__(self) -> None:
         self._start = -1
         self._first = ""
@@ -101,6 +104,9 @@ class RepeatedLinesJudge(LineJudge):
 
 class LineEndRepetitionJudge(LineJudge):
     """Drops a line that ends in a loop (see :func:`ends_in_repetition`) and ends there."""
+
+    rule = "line_end_repetition"
+    reason = "A line ended in a pattern repeated many times: the model was looping."
 
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
         return Cut(index) if ends_in_repetition(line, final=not terminated) else None

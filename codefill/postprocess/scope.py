@@ -51,6 +51,9 @@ class ScopeJudge(LineJudge):
     inside it.
     """
 
+    rule = "scope"
+    reason = "The completion left the block the cursor is in."
+
     def __init__(self, context: CompletionContext) -> None:
         cur = cursor_line(context.prefix)
         self._above = context.prefix[: len(context.prefix) - len(cur)].split("\n")[:-1]
@@ -114,6 +117,9 @@ class SingleLineJudge(LineJudge):
     on the same line.
     """
 
+    rule = "single_line"
+    reason = "The cursor is mid-line with code after it, so only the rest of that line fits."
+
     def __init__(self, context: CompletionContext) -> None:
         self._active = cursor_place(context) is CursorPlace.MID_LINE
 
@@ -131,6 +137,9 @@ class BlockBodyJudge(LineJudge):
     second body. Applies when only indentation precedes the cursor and the suffix's first
     code line is indented deeper than the completion's first line.
     """
+
+    rule = "block_body"
+    reason = "The first line opened a block whose body already follows the cursor."
 
     def __init__(self, context: CompletionContext) -> None:
         cur = cursor_line(context.prefix)

@@ -54,6 +54,9 @@ class SuffixEchoJudge(LineJudge):
     ``return`` one level deeper belongs to an inner block and is not an echo.
     """
 
+    rule = "suffix_echo"
+    reason = "The completion began to re-type the code that follows the cursor."
+
     def __init__(self, context: CompletionContext) -> None:
         self._targets = [_line_key(line) for line in suffix_code_lines(context, _ECHO_LINES)]
         self._cursor = cursor_line(context.prefix)
@@ -120,6 +123,9 @@ class InlineEchoJudge(LineJudge):
     the completion there: this judge only runs with the single-line rule, which shows no
     more than this line anyway.
     """
+
+    rule = "inline_echo"
+    reason = "The end of the line repeated the code after the cursor on the same line."
 
     def __init__(self, context: CompletionContext) -> None:
         self._active = cursor_place(context) is CursorPlace.MID_LINE

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import enum
 import time
 import uuid
@@ -23,6 +24,7 @@ from typing import Protocol
 
 from codefill.engine.base import Delta, FinishReason, Usage
 from codefill.errors import CodefillError, EngineError
+from codefill.postprocess import PostprocessReport
 from codefill.types import Tokenizer
 
 __all__ = ["Completion", "CompletionState", "DeltaSource", "Reader", "TextFilter"]
@@ -55,6 +57,10 @@ class TextFilter(Protocol):
 
     @property
     def stopped(self) -> bool: ...
+
+    def report(self) -> PostprocessReport | None:
+        """What the filter removed and why, once it is done; None when nothing."""
+        ...
 
 
 def new_completion_id() -> str:
@@ -110,6 +116,12 @@ class Completion:
         if self.tokenizer is None or not self.text:
             return list(self.prompt_ids)
         return [*self.prompt_ids, *self.tokenizer.tokenize(self.text, special=False)]
+
+    def postprocess_report(self) -> dict[str, str] | None:
+        """What post-processing removed from this answer, which rule, and why; None when
+        it removed nothing (or was off)."""
+        report = self.text_filter.report() if self.text_filter is not None else None
+        return dataclasses.asdict(report) if report is not None else None
 
     def when_done(self, callback: Callable[[Completion], None]) -> None:
         """Call ``callback`` once the completion has its final delta."""

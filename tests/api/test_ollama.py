@@ -240,3 +240,17 @@ def test_every_final_answer_carries_the_seed_and_ollama_fields(client: TestClien
     assert isinstance(body["context"], list) and len(body["context"]) > body["input_tokens"]
     raw = client.post("/api/generate", json={"prompt": "x", "raw": True, "stream": False})
     assert "context" not in raw.json()  # Ollama sends no context for raw prompts
+
+
+def test_final_answers_say_what_post_processing_removed(fake_app: Callable[..., Any]) -> None:
+    reply = "    return 1\n\ndef other():\n    pass\n"
+    with TestClient(fake_app(reply=reply)) as client:
+        body = {"prompt": "# Language: Python\ndef f():\n", "stream": False}
+        cut = client.post("/api/generate", json=body).json()
+        whole = client.post("/api/generate", json={**body, "postprocess": False}).json()
+        message = {"role": "user", "content": "hi"}
+        chat = client.post("/api/chat", json={"messages": [message], "stream": False}).json()
+    assert cut["response"] == "    return 1"
+    assert cut["postprocess"]["rule"] == "scope" and cut["postprocess"]["reason"]
+    assert cut["postprocess"]["removed"].startswith("\n\ndef other():")
+    assert whole["postprocess"] is None and "postprocess" not in chat

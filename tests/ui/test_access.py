@@ -66,7 +66,12 @@ def test_a_key_protected_server_refuses_without_the_key_and_works_with_it(
 @contextlib.contextmanager
 def occupied(server: Server) -> Iterator[None]:
     """Fill the one slot and the queue of one with long generations."""
-    body = {"prompt": "Once upon a time", "postprocess": False, "options": {"num_predict": 2000}}
+    body = {
+        "prompt": "Once upon a time",
+        "stream": True,
+        "postprocess": False,
+        "options": {"num_predict": 2000},
+    }
     headers = {"Authorization": f"Bearer {KEY}"}
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(httpx.Client(base_url=server.url, timeout=120))

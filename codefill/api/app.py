@@ -31,7 +31,7 @@ from codefill.api.security import ApiKeys, BodyLimit
 from codefill.api.streaming import ClientGone
 from codefill.errors import BadRequest, CodefillError, MethodNotAllowed, NotFound
 from codefill.metrics import Metrics
-from codefill.service.models import ModelManager
+from codefill.service.models import ModelManager, local_inspector
 from codefill.service.registry import DEFAULT_MODEL
 from codefill.service.serving import Serving
 from codefill.settings import Settings
@@ -55,7 +55,7 @@ class _UppercaseMethod:
 
 def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAPI:
     """The codefill app; ``manager`` lets tests serve a fake engine."""
-    manager = manager or ModelManager(settings)
+    manager = manager or ModelManager(settings, inspector=local_inspector)
     serving = Serving(manager)
 
     @contextlib.asynccontextmanager

@@ -15,7 +15,7 @@ from codefill.api.ollama_schemas import ShowBody
 from codefill.api.wire import body_schema, dumps, read_model
 from codefill.prompt.templates import as_go_template
 from codefill.service.catalog import ModelListing, describe, list_models
-from codefill.service.models import LoadedModel, ModelManager
+from codefill.service.models import ModelDescription, ModelManager
 
 __all__ = ["router"]
 
@@ -66,10 +66,10 @@ async def ps(request: Request) -> Response:
 async def show(request: Request) -> Response:
     body = await read_model(request, ShowBody)
     manager: ModelManager = request.app.state.manager
-    loaded = await manager.get(body.target)
-    entry = describe(loaded.config, loaded, _cache_dir(manager))
-    template = as_go_template(loaded.template)
-    parameters = _parameters(loaded)
+    model = await manager.describe(body.target)  # read from the file: shown, not loaded
+    entry = describe(model.config, None, _cache_dir(manager), model.info)
+    template = as_go_template(model.template)
+    parameters = _parameters(model)
     return json_line(
         {
             "modelfile": f'FROM {entry.name}\nTEMPLATE """{template}"""\n'
@@ -77,8 +77,8 @@ async def show(request: Request) -> Response:
             "parameters": "\n".join(parameters),
             "template": template,
             "details": _details(entry),
-            "model_info": _model_info(loaded),
-            "capabilities": ["completion", "insert"] if loaded.is_fim else ["completion"],
+            "model_info": _model_info(model),
+            "capabilities": ["completion", "insert"] if model.is_fim else ["completion"],
             "modified_at": _iso(entry.modified),
         }
     )
@@ -110,18 +110,18 @@ def _details(entry: ModelListing) -> dict[str, Any]:
     }
 
 
-def _parameters(loaded: LoadedModel) -> list[str]:
-    lines = [f"num_ctx {loaded.engine.info.context_length}"]
-    lines.extend(f'stop "{stop}"' for stop in loaded.stops)
+def _parameters(model: ModelDescription) -> list[str]:
+    lines = [f"num_ctx {model.info.context_length}"]
+    lines.extend(f'stop "{stop}"' for stop in model.stops)
     return lines
 
 
-def _model_info(loaded: LoadedModel) -> dict[str, Any]:
-    info = loaded.engine.info
+def _model_info(model: ModelDescription) -> dict[str, Any]:
+    info = model.info
     architecture = info.family or "unknown"
     return {
         "general.architecture": architecture,
-        "general.name": info.metadata.get("general.name", loaded.name),
+        "general.name": info.metadata.get("general.name", model.config.name),
         f"{architecture}.context_length": info.context_length,
     }
 

@@ -7,6 +7,7 @@ engine thread that owns the context. llama.cpp failures become codefill errors a
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import logging
 import os
 import threading
@@ -19,7 +20,7 @@ from codefill.engine.backend import SamplerHandle
 from codefill.engine.base import ModelInfo, SamplingParams
 from codefill.errors import EngineError, ModelLoadError
 
-__all__ = ["LlamaBackend", "Sampler"]
+__all__ = ["LlamaBackend", "Sampler", "inspect_gguf"]
 
 log = logging.getLogger("codefill.llama")
 
@@ -151,7 +152,7 @@ class LlamaBackend:
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
         self._pieces: dict[int, bytes] = {}
         self.can_shift = bool(lib.llama_memory_can_shift(self._memory))
-        self.info = self._read_info(name, path)
+        self.info = _read_info(model, self._vocab, name, path, self.seq_context)
         add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab))
         bos = int(lib.llama_vocab_bos(self._vocab))
         self._bos = bos if add_bos and bos >= 0 else None
@@ -254,49 +255,85 @@ class LlamaBackend:
             self._ctx = None
             self._model = None
 
-    # --- metadata -----------------------------------------------------------------------
 
-    def _read_info(self, name: str, path: str) -> ModelInfo:
-        metadata = self._metadata()
-        return ModelInfo(
-            name=name,
-            path=path,
-            context_length=self.seq_context,
-            size_bytes=os.path.getsize(path),
-            family=metadata.get("general.architecture", ""),
-            parameter_size=metadata.get("general.size_label", ""),
-            quantization=_FILE_TYPES.get(metadata.get("general.file_type", ""), ""),
-            chat_template=metadata.get("tokenizer.chat_template", ""),
-            bos_text=self._token_text(lib.llama_vocab_bos(self._vocab)),
-            eos_text=self._token_text(lib.llama_vocab_eos(self._vocab)),
-            metadata=metadata,
+def inspect_gguf(
+    path: str, *, name: str, context_length: int | None
+) -> tuple[ModelInfo, frozenset[str]]:
+    """A model's metadata and the texts of its control tokens, read without its weights.
+
+    llama.cpp's vocab-only load reads the header and the vocabulary in a fraction of the
+    time and memory of a full load; describing a model (``/api/show``, which some clients
+    call for every model they list) needs no more.
+    """
+    check_gguf(path)
+    _init_backend()
+    params = lib.llama_model_default_params()
+    params.vocab_only = True
+    model = lib.llama_model_load_from_file(os.fsencode(path), params)
+    if not model:
+        raise ModelLoadError(f"llama.cpp could not read {path}: truncated or unsupported")
+    try:
+        vocab = lib.llama_model_get_vocab(model)
+        info = _read_info(model, vocab, name, path, 0)
+        # a vocab-only load skips the hyperparameters; the header has the trained context
+        trained = int(info.metadata.get(f"{info.family}.context_length", "0") or 0) or 4096
+        seq_context = min(context_length or min(trained, 4096), trained)
+        info = dataclasses.replace(info, context_length=seq_context)
+        control = lib.LLAMA_TOKEN_ATTR_CONTROL | lib.LLAMA_TOKEN_ATTR_USER_DEFINED
+        specials = frozenset(
+            _token_text(vocab, token)
+            for token in range(int(lib.llama_vocab_n_tokens(vocab)))
+            if lib.llama_vocab_get_attr(vocab, token) & control
         )
+    finally:
+        lib.llama_model_free(model)
+    return info, specials
 
-    def _metadata(self) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for index in range(lib.llama_model_meta_count(self._model)):
-            key = self._meta_string(lib.llama_model_meta_key_by_index, index)
-            if key.startswith(("tokenizer.ggml.tokens", "tokenizer.ggml.merges")):
-                continue
-            if key.startswith("tokenizer.ggml.token_type"):
-                continue
-            values[key] = self._meta_string(lib.llama_model_meta_val_str_by_index, index)
-        return values
 
-    def _meta_string(self, getter: object, index: int) -> str:
-        size = 256
-        while True:
-            buffer = ctypes.create_string_buffer(size)
-            needed = getter(self._model, index, buffer, size)  # type: ignore[operator]
-            if needed < size:
-                return buffer.value.decode("utf-8", "replace")
-            size = needed + 1
+def _read_info(model: object, vocab: object, name: str, path: str, context: int) -> ModelInfo:
+    metadata = _metadata(model)
+    return ModelInfo(
+        name=name,
+        path=path,
+        context_length=context,
+        size_bytes=os.path.getsize(path),
+        family=metadata.get("general.architecture", ""),
+        parameter_size=metadata.get("general.size_label", ""),
+        quantization=_FILE_TYPES.get(metadata.get("general.file_type", ""), ""),
+        chat_template=metadata.get("tokenizer.chat_template", ""),
+        bos_text=_token_text(vocab, lib.llama_vocab_bos(vocab)),
+        eos_text=_token_text(vocab, lib.llama_vocab_eos(vocab)),
+        metadata=metadata,
+    )
 
-    def _token_text(self, token: int) -> str:
-        if token < 0:
-            return ""
-        text = lib.llama_vocab_get_text(self._vocab, token)
-        return text.decode("utf-8", "replace") if text else ""
+
+def _metadata(model: object) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for index in range(lib.llama_model_meta_count(model)):
+        key = _meta_string(model, lib.llama_model_meta_key_by_index, index)
+        if key.startswith(("tokenizer.ggml.tokens", "tokenizer.ggml.merges")):
+            continue
+        if key.startswith("tokenizer.ggml.token_type"):
+            continue
+        values[key] = _meta_string(model, lib.llama_model_meta_val_str_by_index, index)
+    return values
+
+
+def _meta_string(model: object, getter: object, index: int) -> str:
+    size = 256
+    while True:
+        buffer = ctypes.create_string_buffer(size)
+        needed = getter(model, index, buffer, size)  # type: ignore[operator]
+        if needed < size:
+            return buffer.value.decode("utf-8", "replace")
+        size = needed + 1
+
+
+def _token_text(vocab: object, token: int) -> str:
+    if token < 0:
+        return ""
+    text = lib.llama_vocab_get_text(vocab, token)
+    return text.decode("utf-8", "replace") if text else ""
 
 
 _FILE_TYPES = {

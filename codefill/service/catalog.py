@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codefill.builtin import builtin_path_if_ready
+from codefill.engine.base import ModelInfo
 from codefill.service.models import LoadedModel, ModelManager
 from codefill.settings import ModelConfig
 
@@ -45,15 +46,21 @@ def _file_of(config: ModelConfig, cache_dir: Path) -> str:
     return config.upstreams[0].url if config.upstreams else ""
 
 
-def describe(config: ModelConfig, loaded: LoadedModel | None, cache_dir: Path) -> ModelListing:
-    path = loaded.engine.info.path if loaded else _file_of(config, cache_dir)
+def describe(
+    config: ModelConfig,
+    loaded: LoadedModel | None,
+    cache_dir: Path,
+    info: ModelInfo | None = None,
+) -> ModelListing:
+    """The listing of a model; ``info`` (read from its file) stands in for a loaded one's."""
+    info = loaded.engine.info if loaded else info
+    path = info.path if info else _file_of(config, cache_dir)
     try:
         stat = os.stat(path) if path else None
     except OSError:
         stat = None
     size = stat.st_size if stat else 0
     mtime = stat.st_mtime if stat else 0.0
-    info = loaded.engine.info if loaded else None
     digest = hashlib.sha256(f"{config.name}\x00{path}\x00{size}\x00{mtime}".encode()).hexdigest()
     return ModelListing(
         name=config.name,

@@ -10,20 +10,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codefill.builtin import resolve_builtin
-from codefill.engine.base import Engine
+from codefill.engine.base import Engine, ModelInfo
 from codefill.errors import CodefillError, ModelLoadError
 from codefill.prompt.fim import PREFIX_ONLY, FimFamily, detect_family, family_named
 from codefill.prompt.templates import Template
 from codefill.service.registry import ModelRegistry
 from codefill.settings import ModelConfig, Settings
 
-__all__ = ["EngineLoader", "LoadedModel", "ModelManager", "default_loader", "local_loader"]
+__all__ = [
+    "EngineLoader",
+    "Inspector",
+    "LoadedModel",
+    "ModelDescription",
+    "ModelManager",
+    "default_loader",
+    "local_inspector",
+    "local_loader",
+]
 
 log = logging.getLogger("codefill.models")
 
 _YEAR = 365 * 24 * 3600.0
 
 EngineLoader = Callable[[ModelConfig, Settings], Engine]
+# A model file's metadata and control-token texts, read without loading its weights.
+Inspector = Callable[[ModelConfig, Settings], tuple[ModelInfo, frozenset[str]]]
 
 
 def default_loader(config: ModelConfig, settings: Settings) -> Engine:
@@ -48,19 +59,25 @@ def local_loader(config: ModelConfig, settings: Settings) -> Engine:
     )
 
 
-@dataclass
-class LoadedModel:
-    """A model ready to serve, with the template and stops chosen for it at load time."""
+def local_inspector(config: ModelConfig, settings: Settings) -> tuple[ModelInfo, frozenset[str]]:
+    """Read a local GGUF model's header and vocabulary (blocking)."""
+    from codefill.engine.llama_cpp import inspect_gguf
+
+    path = config.path or resolve_builtin(config.builtin or "", Path(settings.cache_dir))
+    return inspect_gguf(path, name=config.name, context_length=config.context_length)
+
+
+@dataclass(frozen=True)
+class ModelDescription:
+    """What a model is to the layers above the engine: its configuration, what its file
+    says, and the FIM template and stops chosen for it. Read from the file for
+    ``/api/show``, or taken from the loaded model."""
 
     config: ModelConfig
-    engine: Engine
+    info: ModelInfo
     template: Template
     family: FimFamily
     stops: tuple[str, ...]
-    load_seconds: float
-    loaded_at: float = field(default_factory=time.time)
-    last_used: float = field(default_factory=time.time)
-    expires_at: float | None = None  # None: stays loaded until evicted
 
     @property
     def name(self) -> str:
@@ -71,22 +88,66 @@ class LoadedModel:
         return self.template.uses("code_suffix")
 
 
-def prepare(config: ModelConfig, engine: Engine, load_seconds: float) -> LoadedModel:
-    """Choose the template: configured first, else the FIM family found in the vocabulary."""
+def describe_model(
+    config: ModelConfig, info: ModelInfo, has_token: Callable[[str], bool]
+) -> ModelDescription:
+    """Choose the template: configured first, else the FIM family whose control tokens the
+    vocabulary has (``has_token``); the family's stops join the configured ones."""
     if config.family is not None:
         family = family_named(config.family) or PREFIX_ONLY
     else:
-        family = detect_family(lambda text: engine.tokenizer.special_token(text) is not None)
-    if config.template is not None:
-        template = Template(config.template)
-    else:
-        template = Template(family.template)
+        family = detect_family(has_token)
+    template = Template(config.template if config.template is not None else family.template)
     stops = tuple(dict.fromkeys((*config.stop, *family.stops)))
-    if family is PREFIX_ONLY:
+    return ModelDescription(config, info, template, family, stops)
+
+
+@dataclass
+class LoadedModel:
+    """A described model with its engine, ready to serve, and how long it stays loaded."""
+
+    description: ModelDescription
+    engine: Engine
+    load_seconds: float
+    loaded_at: float = field(default_factory=time.time)
+    last_used: float = field(default_factory=time.time)
+    expires_at: float | None = None  # None: stays loaded until evicted
+
+    @property
+    def config(self) -> ModelConfig:
+        return self.description.config
+
+    @property
+    def name(self) -> str:
+        return self.description.name
+
+    @property
+    def template(self) -> Template:
+        return self.description.template
+
+    @property
+    def family(self) -> FimFamily:
+        return self.description.family
+
+    @property
+    def stops(self) -> tuple[str, ...]:
+        return self.description.stops
+
+    @property
+    def is_fim(self) -> bool:
+        return self.description.is_fim
+
+
+def prepare(config: ModelConfig, engine: Engine, load_seconds: float) -> LoadedModel:
+    tokenizer = engine.tokenizer
+    description = describe_model(
+        config, engine.info, lambda text: tokenizer.special_token(text) is not None
+    )
+    if description.family is PREFIX_ONLY:
         log.info("model %s: no FIM tokens, prefix-only template", config.name)
     else:
-        log.info("model %s: %s FIM template", config.name, family.name)
-    return LoadedModel(config, engine, template, family, stops, load_seconds)
+        log.info("model %s: %s FIM template", config.name, description.family.name)
+    return LoadedModel(description, engine, load_seconds)
 
 
 class ModelManager:
@@ -97,10 +158,17 @@ class ModelManager:
     pass ``max_loaded_models``, is unloaded only once it is idle (no job queued or running).
     """
 
-    def __init__(self, settings: Settings, loader: EngineLoader = default_loader) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        loader: EngineLoader = default_loader,
+        inspector: Inspector | None = None,
+    ) -> None:
         self.settings = settings
         self.registry = ModelRegistry(settings)
         self._loader = loader
+        self._inspector = inspector
+        self._described: dict[str, ModelDescription] = {}
         self._loaded: dict[str, LoadedModel] = {}
         self._loading: dict[str, asyncio.Task[LoadedModel]] = {}
         self._reaper: asyncio.Task[None] | None = None
@@ -122,6 +190,31 @@ class ModelManager:
             loaded = await asyncio.shield(task)
         self._renew(loaded, keep_alive)
         return loaded
+
+    async def describe(self, name: str) -> ModelDescription:
+        """A model's template, stops and metadata. A model that is not loaded is read from
+        its file (with the ``inspector``, once) rather than loaded: clients such as
+        llm-ollama describe every model they list. Without an inspector, or for a remote
+        model, it is loaded."""
+        config = self.registry.resolve(name)
+        loaded = self._loaded.get(config.name)
+        if loaded is None and (self._inspector is None or config.is_remote):
+            loaded = await self.get(name)
+        if loaded is not None:
+            return loaded.description
+        described = self._described.get(config.name)
+        if described is None:
+            inspector = self._inspector
+            assert inspector is not None
+            try:
+                info, specials = await asyncio.to_thread(inspector, config, self.settings)
+            except CodefillError:
+                raise
+            except Exception as error:  # llama.cpp or the file system, at the edge
+                raise ModelLoadError(f"model '{config.name}' cannot be read: {error}") from error
+            described = describe_model(config, info, specials.__contains__)
+            self._described[config.name] = described
+        return described
 
     def unload(self, name: str) -> bool:
         """Unload a model as soon as it is idle; False when it was not loaded."""

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 
+import httpx
 import ollama
 import openai
 import pytest
@@ -27,8 +28,30 @@ def test_ollama_list_show_ps(server: Server) -> None:
     assert shown.modelinfo is not None
     plain = client.show("default")
     assert plain.capabilities == ["completion"] and ".Suffix" not in (plain.template or "")
+    client.generate(model=CODER, prompt="")  # loads it
     running = {model.model for model in client.ps().models}
     assert {"default", CODER} <= running
+
+
+def test_show_reads_the_file_without_loading_the_model(server: Server) -> None:
+    """llm-ollama describes every listed model; describing must not load them all."""
+
+    def running(client: httpx.Client) -> set[str]:
+        return {m["name"] for m in client.get("/api/ps").json()["models"]}
+
+    with server.client() as client:
+        client.post("/api/generate", json={"model": "coder-copy", "prompt": "", "keep_alive": 0})
+        deadline = time.monotonic() + 30
+        while "coder-copy" in running(client) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        read = client.post("/api/show", json={"model": "coder-copy"}).json()
+        assert "coder-copy" not in running(client)
+        client.post("/api/generate", json={"model": "coder-copy", "prompt": ""})
+        loaded = client.post("/api/show", json={"model": "coder-copy"}).json()
+        client.post("/api/generate", json={"model": "coder-copy", "prompt": "", "keep_alive": 0})
+    for key in ("template", "capabilities", "parameters", "model_info", "details"):
+        assert read[key] == loaded[key], key
+    assert "insert" in read["capabilities"] and "num_ctx 4096" in read["parameters"]
 
 
 def test_show_accepts_the_older_name_field(server: Server) -> None:

@@ -192,3 +192,14 @@ def test_an_event_over_the_server_body_limit_is_counted_too(
         assert response.status_code == 413
         counted = 'codefill_telemetry_events_refused_total{reason="oversized",route="/v1/events"}'
         assert metric(client, counted) == 1
+
+
+def test_typing_through_a_tabby_completion_is_answered_without_the_model(
+    client: TestClient,
+) -> None:
+    first = client.post("/v1/completions", json=BODY).json()
+    typed = {**SEGMENTS, "prefix": SEGMENTS["prefix"] + "if n < 2:\n"}
+    second = client.post("/v1/completions", json={**BODY, "segments": typed}).json()
+    assert len(jobs(client)) == 1  # type-ahead: the rest of the first answer
+    assert second["choices"][0]["text"] == REPLY.removeprefix("if n < 2:\n")
+    assert second["id"] != first["id"]

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from codefill.acceptance import AcceptanceMetrics
 from codefill.engine.base import Usage
 
 __all__ = ["Metrics", "Snapshot"]
@@ -57,6 +58,7 @@ class Metrics:
         self.finished = Counter(
             "codefill_generations", "Generations by how they ended", ["model", "reason"], registry=r
         )
+        self.acceptance = AcceptanceMetrics(r)  # acceptance telemetry (docs/telemetry.md)
         r.register(_Live(snapshot))
 
     def observe(

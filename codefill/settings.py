@@ -128,6 +128,12 @@ class Settings(_Strict):
     cors_origins: tuple[str, ...] = ()
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     access_log: bool = True
+    # acceptance telemetry (docs/telemetry.md): completions remembered for events about them
+    telemetry_capacity: int = Field(default=10_000, ge=1)
+    telemetry_ttl_seconds: float = Field(default=3600.0, gt=0)
+    # prompts, completions and events as JSON lines, only when a file is named here
+    telemetry_text_file: str = ""
+    telemetry_text_max_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)
     models: tuple[ModelConfig, ...] = ()
 
     @field_validator("api_keys")

@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from codefill import __version__
 from codefill.api import (
+    completions,
+    events,
     health,
     llamacpp,
     observability,
@@ -24,6 +26,7 @@ from codefill.api import (
     ollama_models,
     openai,
     render,
+    tabby,
     ui,
 )
 from codefill.api.errors import error_response
@@ -34,6 +37,7 @@ from codefill.metrics import Metrics
 from codefill.service.models import ModelManager, local_inspector
 from codefill.service.registry import DEFAULT_MODEL
 from codefill.service.serving import Serving
+from codefill.service.telemetry import Telemetry
 from codefill.settings import Settings
 
 __all__ = ["build_app"]
@@ -56,7 +60,8 @@ class _UppercaseMethod:
 def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAPI:
     """The codefill app; ``manager`` lets tests serve a fake engine."""
     manager = manager or ModelManager(settings, inspector=local_inspector)
-    serving = Serving(manager)
+    metrics = Metrics(lambda: _snapshot(manager, serving))
+    serving = Serving(manager, Telemetry(settings, metrics.acceptance))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,13 +72,15 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
         finally:
             preload.cancel()
             await manager.close()
+            serving.telemetry.close()
 
     app = FastAPI(title="codefill", version=__version__, lifespan=lifespan, docs_url=None)
     app.state.settings = settings
     app.state.manager = manager
     app.state.serving = serving
-    app.state.metrics = metrics = Metrics(lambda: _snapshot(manager, serving))
-    for module in (health, observability, ollama, ollama_models, openai, llamacpp, render, ui):
+    app.state.metrics = metrics
+    dialects = (ollama, ollama_models, openai, completions, llamacpp, tabby, events, render)
+    for module in (health, observability, *dialects, ui):
         app.include_router(module.router)
     _add_error_handlers(app)
     # added innermost first: the last one added sees each request first

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from codefill.acceptance import EVENT_ROUTES
 from codefill.metrics import Metrics
 
 __all__ = ["Observability", "router"]
@@ -59,6 +60,8 @@ class Observability:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
         completion = scope.get("state", {}).get("completion")
         fields: dict[str, object] = {"route": route, "method": scope["method"], "status": status}
+        if scope["path"] in EVENT_ROUTES and 400 <= status < 500:
+            self._metrics.acceptance.refusal(scope["path"], status)
         if completion is None:
             self._metrics.observe(route, status, seconds)
         else:

@@ -1,5 +1,8 @@
 """The OpenAI dialect: chat and text completions, and the model list.
 
+``POST /v1/completions`` is shared with Tabby's completions; ``api/completions.py`` owns
+that route and hands an OpenAI body to :func:`completions` here.
+
 Every route is served with and without ``/v1``, because openai-python joins paths to
 ``base_url`` as given: ``http://host:8080`` gives ``/chat/completions``, ``.../v1`` the
 ``/v1`` form. A request without ``stream`` gets one JSON object, as OpenAI does.
@@ -21,12 +24,11 @@ from codefill.service.catalog import ModelListing, list_models
 from codefill.service.registry import DEFAULT_MODEL
 from codefill.service.serving import Serving
 
-__all__ = ["router"]
+__all__ = ["completions", "router"]
 
 router = APIRouter()
 
 _CHAT_BODY = body_schema(ChatCompletionBody)
-_COMPLETION_BODY = body_schema(CompletionBody)
 
 
 @router.post("/chat/completions", openapi_extra=_CHAT_BODY)
@@ -35,10 +37,8 @@ async def chat_completions(request: Request) -> Response:
     return await _answer(request, await read_model(request, ChatCompletionBody))
 
 
-@router.post("/completions", openapi_extra=_COMPLETION_BODY)
-@router.post("/v1/completions", openapi_extra=_COMPLETION_BODY)
-async def completions(request: Request) -> Response:
-    return await _answer(request, await read_model(request, CompletionBody))
+async def completions(request: Request, body: CompletionBody) -> Response:
+    return await _answer(request, body)
 
 
 @router.get("/models")

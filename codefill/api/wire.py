@@ -13,10 +13,19 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from starlette.requests import Request
 
-from codefill.errors import BadRequest
+from codefill.errors import BadRequest, PayloadTooLarge
 from codefill.service.requests import Client
 
-__all__ = ["Int", "WireModel", "body_schema", "client_of", "dumps", "read_model"]
+__all__ = [
+    "Int",
+    "WireModel",
+    "body_schema",
+    "client_of",
+    "dumps",
+    "parse_model",
+    "read_json",
+    "read_model",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,9 +51,17 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-async def read_model(request: Request, schema: type[M]) -> M:
+async def read_model(request: Request, schema: type[M], max_bytes: int | None = None) -> M:
     """Read the body as JSON (whatever the content type) and validate it against ``schema``."""
+    return parse_model(await read_json(request, max_bytes), schema)
+
+
+async def read_json(request: Request, max_bytes: int | None = None) -> dict[str, Any]:
+    """The body as a JSON object, checked for depth and string length; ``max_bytes`` is a
+    tighter limit than the server's body limit, for routes whose bodies are always small."""
     body = await request.body()
+    if max_bytes is not None and len(body) > max_bytes:
+        raise PayloadTooLarge(f"the request body is over this route's limit of {max_bytes} bytes")
     if not body.strip():
         raise BadRequest("missing request body")
     try:
@@ -63,6 +80,11 @@ async def read_model(request: Request, schema: type[M]) -> M:
         raise BadRequest("the request body must be a JSON object")
     settings = request.app.state.settings
     _check_shape(data, settings.max_json_depth, settings.max_string_chars)
+    return data
+
+
+def parse_model(data: dict[str, Any], schema: type[M]) -> M:
+    """Validate a body read by :func:`read_json`; a failure is a :class:`BadRequest`."""
     try:
         return schema.model_validate(data)
     except ValidationError as error:
@@ -116,14 +138,21 @@ def _bad_request(error: ValidationError) -> BadRequest:
     return BadRequest(f"invalid value for '{location}': {message}", param=location or None)
 
 
-def body_schema(schema: type[BaseModel]) -> dict[str, Any]:
+def body_schema(*schemas: type[BaseModel]) -> dict[str, Any]:
     """``openapi_extra`` documenting a JSON body that :func:`read_model` parses itself.
 
     Routes read their bodies by hand (see the module docstring), so FastAPI cannot see the
     schema; this puts it into the OpenAPI document, with ``$defs`` inlined, for clients and
-    for the schema-driven fuzz tests.
+    for the schema-driven fuzz tests. Several schemas (one path, two dialects) become
+    ``anyOf``.
     """
-    document = schema.model_json_schema()
+    documents = [_inlined(schema.model_json_schema()) for schema in schemas]
+    document = documents[0] if len(documents) == 1 else {"anyOf": documents}
+    content = {"application/json": {"schema": document}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def _inlined(document: dict[str, Any]) -> Any:
     definitions = document.pop("$defs", {})
 
     def inline(node: Any) -> Any:
@@ -136,5 +165,4 @@ def body_schema(schema: type[BaseModel]) -> dict[str, Any]:
             return [inline(item) for item in node]
         return node
 
-    content = {"application/json": {"schema": inline(document)}}
-    return {"requestBody": {"required": True, "content": content}}
+    return inline(document)

@@ -1,10 +1,10 @@
-"""File extension to language name, for prompts whose header names a path but no language."""
+"""Language names: from a file's extension, or from an editor's language identifier."""
 
 from __future__ import annotations
 
 import posixpath
 
-__all__ = ["language_for_path"]
+__all__ = ["language_for_id", "language_for_path"]
 
 _BY_EXTENSION: dict[str, str] = {
     ".py": "Python",
@@ -83,3 +83,32 @@ def language_for_path(path: str) -> str:
         return _BY_NAME[name]
     _, extension = posixpath.splitext(name)
     return _BY_EXTENSION.get(extension, "")
+
+
+# VS Code's language identifiers (which LSP clients and Tabby's extensions send) that are not
+# simply codefill's name in lower case
+_ID_SPELLINGS: dict[str, str] = {
+    "javascriptreact": "JavaScript",
+    "typescriptreact": "TypeScript",
+    "cpp": "C++",
+    "csharp": "C#",
+    "shellscript": "Shell",
+    "jsonc": "JSON",
+    "proto": "Protocol Buffers",
+    "proto3": "Protocol Buffers",
+    "vim": "Vim Script",
+    "viml": "Vim Script",
+    "objective-c": "Objective-C",
+    "objc": "Objective-C",
+    "golang": "Go",
+}
+_BY_ID: dict[str, str] = {
+    **{name.lower(): name for name in (*_BY_EXTENSION.values(), *_BY_NAME.values())},
+    **_ID_SPELLINGS,
+}
+
+
+def language_for_id(identifier: str) -> str:
+    """codefill's name for an editor's language id ("typescriptreact") or for a name in any
+    case ("python"); "" when unknown."""
+    return _BY_ID.get(identifier.strip().lower(), "")

@@ -25,6 +25,7 @@ from typing import Protocol
 from codefill.engine.base import Delta, FinishReason, Usage
 from codefill.errors import CodefillError, EngineError
 from codefill.postprocess import PostprocessReport
+from codefill.service.requests import Dialect
 from codefill.types import Tokenizer
 
 __all__ = ["Completion", "CompletionState", "DeltaSource", "Reader", "TextFilter"]
@@ -84,6 +85,7 @@ class Completion:
     prompt_tokens: int = 0
     truncated_tokens: int = 0
     language: str = ""
+    dialect: Dialect = Dialect.OLLAMA  # the API it answers in, for telemetry
     typeahead: bool = False
     load_seconds: float = 0.0
     started: float = field(default_factory=time.perf_counter)

@@ -17,7 +17,7 @@ from codefill.prompt.chat import ChatMessage, render_chat
 from codefill.prompt.fim import is_templated
 from codefill.prompt.languages import language_for_path
 from codefill.prompt.meta import CodeContext, parse_prompt
-from codefill.prompt.templates import PromptPart, Template, from_request_template
+from codefill.prompt.templates import PromptPart, Template, from_request_template, parts_text
 from codefill.prompt.tokens import encode_parts
 from codefill.prompt.truncate import fit
 from codefill.service.models import LoadedModel
@@ -35,6 +35,16 @@ class BuiltPrompt:
     tokens: tuple[int, ...]
     context: CodeContext | None = None
     truncated_tokens: int = 0
+
+    def fields(self) -> dict[str, str]:
+        """The prompt as text for the telemetry log: what the model saw, and the cursor's
+        surroundings when the prompt was built from them."""
+        fields = {"prompt": parts_text(self.parts)}
+        if self.context is not None:
+            context = self.context
+            fields.update(file_path=context.file_path, prefix=context.prefix)
+            fields.update(suffix=context.suffix)
+        return fields
 
 
 def completion_prompt(
@@ -78,14 +88,17 @@ def _code_context(request: CompletionRequest) -> CodeContext:
     """The four variables: parsed from a seed-format prompt, or given as fields.
 
     Other files' text (``extra``) goes before the prefix, as llama.cpp puts it before its
-    FIM prefix, and the language comes from the last of their names.
+    FIM prefix. The language is the request's, else the file's, else that of the last of
+    the other files' names.
     """
     if request.prefix is None:
         return parse_prompt(request.prompt)
     extra = "".join(f.text if f.text.endswith("\n") else f.text + "\n" for f in request.extra)
     names = [f.path for f in request.extra if f.path]
+    language = request.language or language_for_path(request.file_path)
     return CodeContext(
-        language=language_for_path(names[-1]) if names else "",
+        language=language or (language_for_path(names[-1]) if names else ""),
+        file_path=request.file_path,
         prefix=extra + request.prefix,
         suffix=request.suffix or "",
     )

@@ -28,6 +28,7 @@ class Dialect(enum.Enum):
     OLLAMA = "ollama"
     OPENAI = "openai"
     LLAMACPP = "llamacpp"
+    TABBY = "tabby"
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ class CompletionRequest:
     server's) default. ``num_ctx`` caps the context this request may use. ``keep_alive`` is
     in seconds (negative: forever). ``prefix`` set means the client gave prefix and suffix
     as fields (llama.cpp's ``/infill``): they are used as they are, and ``prompt`` is not
-    parsed. ``extra`` holds other files' text the client sent as context.
+    parsed; ``language`` and ``file_path`` then say what the client knows of the file
+    (empty: taken from the path, or from ``extra``). ``extra`` holds other files' text the
+    client sent as context.
     """
 
     model: str
@@ -93,6 +96,8 @@ class CompletionRequest:
     postprocess: bool | None = None
     client: Client = field(default_factory=Client)
     prefix: str | None = None
+    language: str = ""
+    file_path: str = ""
     extra: tuple[ContextFile, ...] = ()
 
 

@@ -39,6 +39,9 @@ DEFAULTS: dict[Dialect, DialectDefaults] = {
     Dialect.OPENAI: DialectDefaults(1.0, 1.0, 0, 0.0, completion_tokens=16),
     # llama.cpp tools/server/README.md
     Dialect.LLAMACPP: DialectDefaults(0.8, 0.95, 40, 0.05, completion_tokens=None),
+    # Tabby's tabby-inference code.rs: temperature 0.1, max_decoding_tokens 64; the rest is
+    # llama.cpp's, the llama-server that Tabby's local backend runs
+    Dialect.TABBY: DialectDefaults(0.1, 0.95, 40, 0.05, completion_tokens=64),
 }
 
 

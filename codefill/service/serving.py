@@ -23,6 +23,7 @@ from codefill.service.models import LoadedModel, ModelManager
 from codefill.service.prompting import BuiltPrompt, chat_prompt, completion_prompt
 from codefill.service.requests import ChatRequest, CompletionRequest
 from codefill.service.sampling import sampling_params, wanted_tokens
+from codefill.service.telemetry import Telemetry
 from codefill.settings import Settings
 
 __all__ = ["Serving"]
@@ -31,10 +32,11 @@ __all__ = ["Serving"]
 class Serving:
     """Starts completions for every dialect; one per server, on ``app.state.serving``."""
 
-    def __init__(self, manager: ModelManager) -> None:
+    def __init__(self, manager: ModelManager, telemetry: Telemetry | None = None) -> None:
         self.manager = manager
         self.settings: Settings = manager.settings
         self.live = LiveCompletions()
+        self.telemetry = Telemetry(self.settings) if telemetry is None else telemetry
         self.draining = False
 
     def drain(self, grace: float) -> None:
@@ -73,7 +75,7 @@ class Serving:
         if typeahead is not None and context is not None:
             found = self.live.typed_into(typeahead, context.prefix)
             if found is not None:
-                return self._follow(model, prompt, key, *found, started)
+                return self._follow(model, prompt, request, key, *found, started)
         if key is not None:
             self.live.supersede(key)
         text_filter = self._filter(request, model, prompt)
@@ -136,16 +138,19 @@ class Serving:
             prompt_tokens=len(prompt.tokens),
             truncated_tokens=prompt.truncated_tokens,
             language=prompt.context.language if prompt.context else "",
+            dialect=request.dialect,
             started=arrival[0],
             load_seconds=arrival[1],
         )
         self.live.add(completion.start())
+        self.telemetry.track(completion, prompt.fields)
         return completion
 
     def _follow(
         self,
         model: LoadedModel,
         prompt: BuiltPrompt,
+        request: CompletionRequest,
         key: str | None,
         earlier: Completion,
         offset: int,
@@ -166,10 +171,12 @@ class Serving:
             prompt_tokens=len(prompt.tokens),
             truncated_tokens=prompt.truncated_tokens,
             language=earlier.language,
+            dialect=request.dialect,
             typeahead=True,
             started=started,
         )
         self.live.add(completion.start())
+        self.telemetry.track(completion, prompt.fields)
         return completion
 
     def _prompt(self, request: CompletionRequest, model: LoadedModel) -> BuiltPrompt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -75,6 +76,11 @@ def occupied(server: Server) -> Iterator[None]:
     headers = {"Authorization": f"Bearer {KEY}"}
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(httpx.Client(base_url=server.url, timeout=120))
+        # an earlier test's page may have left a completion that is still being aborted
+        deadline = time.monotonic() + 60
+        while client.get("/health").json()["models"]["default"] != {"queued": 0, "busy_slots": 0}:
+            assert time.monotonic() < deadline, "the server did not become idle"
+            time.sleep(0.2)
         for _ in range(2):
             stream = stack.enter_context(
                 client.stream("POST", "/api/generate", json=body, headers=headers)

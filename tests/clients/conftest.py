@@ -39,10 +39,12 @@ def assert_reported(
     """The client shows the server's text and the server's token counts."""
     counts = exchange.timings()
     sent = (counts["prompt_tokens"], counts["completion_tokens"])
-    assert text, f"the client reported no text\n{exchange}"
     assert text == exchange.text(), f"the client's text is not the server's\n{exchange}"
     reported = (prompt_tokens, completion_tokens)
     assert reported == sent, f"(prompt, completion) tokens: the server sent {sent}\n{exchange}"
+    # An empty answer can be the right one (post-processing may cut all the model wrote, as
+    # for a FIM prompt a client wrapped in a chat turn); the counts then show it was read.
+    assert text or sent[1] > 0, f"the client reported no text and no tokens\n{exchange}"
 
 
 def run_node(script: str, case: str, recorder: Recorder, **env: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from codefill.engine.backend import Backend
 from codefill.engine.base import Delta, FinishReason, Job, Usage
+from codefill.engine.healing import advance
 from codefill.engine.reuse import ReusePlan, plan_reuse
 from codefill.engine.slots import Active, Batch, Sink, Slot, State
 from codefill.engine.stops import StopMatcher
@@ -197,6 +198,7 @@ class Scheduler:
             cached_tokens=plan.reused,
             started=time.perf_counter(),
             stops=StopMatcher(job.sampling.stop),
+            retype=job.retype,
         )
         slot.active = active
         if active.held and active.held[0][0] == active.next_pos:
@@ -296,7 +298,7 @@ class Scheduler:
                 active.state = State.GENERATING
                 active.prompt_done = now
             try:
-                self._accept(slot, self._backend.sample(active.sampler, index))
+                self._accept(slot, self._sample(active, index))
             except Exception as error:  # one request's sampling failing fails it alone
                 log.exception("sampling failed for job %s", active.job.id)
                 if slot.active is active:
@@ -306,6 +308,11 @@ class Scheduler:
             if active and active.held and active.next_pos == active.held[0][0]:
                 self._restore(slot)
 
+    def _sample(self, active: Active, index: int) -> int:
+        if active.retype:  # token healing: constrained until the backed-off bytes are back
+            return self._backend.sample(active.sampler, index, active.retype)
+        return self._backend.sample(active.sampler, index)
+
     def _accept(self, slot: Slot, token: int) -> None:
         active = slot.active
         assert active is not None
@@ -314,7 +321,11 @@ class Scheduler:
             self._finish(slot, FinishReason.STOP)
             return
         active.last_token = token
-        text = active.stops.feed(active.decoder.decode(self._backend.piece(token)))
+        data = self._backend.piece(token)
+        if active.retype:
+            active.retype, data = advance(active.retype, data)
+            active.retyped += 0 if data else 1
+        text = active.stops.feed(active.decoder.decode(data))
         if active.stops.stopped:
             if text:
                 active.sink(Delta(text))
@@ -328,7 +339,8 @@ class Scheduler:
             sampling.time_budget is not None
             and time.perf_counter() - active.prompt_done >= sampling.time_budget
         )
-        if active.generated >= sampling.max_tokens or out_of_room or out_of_time:
+        produced = active.generated - active.retyped
+        if produced >= sampling.max_tokens or out_of_room or out_of_time:
             self._finish(slot, FinishReason.LENGTH)
 
     def _forget(self, slot: Slot) -> None:

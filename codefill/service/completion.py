@@ -22,6 +22,7 @@ from codefill.errors import BadRequest, EngineError, Overloaded
 from codefill.postprocess import CompletionContext, PostProcessor
 from codefill.prompt.templates import parts_text
 from codefill.service.generation import Generation, Subscription, TextFilter
+from codefill.service.healing import heal, healing_wanted
 from codefill.service.models import LoadedModel, ModelManager
 from codefill.service.prompting import BuiltPrompt, chat_prompt, completion_prompt
 from codefill.service.requests import ChatRequest, CompletionRequest
@@ -138,7 +139,9 @@ class CompletionService:
         if key is not None:
             self.supersession.supersede(key)
         sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
-        job = Job(prompt.tokens, sampling, text=parts_text(prompt.parts), session=session)
+        healing = heal(prompt, model, healing_wanted(request, model, self.settings))
+        text = parts_text(prompt.parts)
+        job = Job(healing.tokens, sampling, text=text, session=session, retype=healing.retype)
         stream = model.engine.generate(job)
         generation = Generation(
             stream, lambda: model.engine.abort(job.id), self._filter(request, model, prompt)
@@ -254,6 +257,7 @@ class CompletionService:
             stop=request.sampling.stop,
             max_tokens=request.sampling.max_tokens,
             postprocess=self._postprocess(request, model),
+            token_healing=healing_wanted(request, model, self.settings),
         )
 
     def _run(

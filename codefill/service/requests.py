@@ -19,7 +19,8 @@ class CompletionRequest:
     ``postprocess`` None means the model's (or the server's) default. ``num_ctx`` caps the
     context this request may use. ``keep_alive`` is in seconds (negative: forever).
     ``code`` gives prefix and suffix as fields (llama.cpp's ``/infill``): it is used as it
-    is, and ``prompt`` is not parsed.
+    is, and ``prompt`` is not parsed. ``token_healing`` None means the model's (or the
+    server's) default.
     """
 
     model: str
@@ -34,6 +35,7 @@ class CompletionRequest:
     postprocess: bool | None = None
     client: Client = field(default_factory=Client)
     code: CodeContext | None = None
+    token_healing: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class CompletionKey:
     stop: tuple[str, ...]
     max_tokens: int
     postprocess: bool
+    token_healing: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from codefill.engine.scheduler import Scheduler, SchedulerConfig
 from tests.engine.test_scheduler import Collector, FakeSampler, run
 
 END = 0
-VOCAB = ["", " ", " r", " re", " return", "r", "return", "e", "et", "eturn", "t", "type", " x", "\n"]
+VOCAB = ["", " ", " r", " re", " return", "r", "return", "e", "et", "eturn", "t", "type"]
+VOCAB += [" x", "\n"]
 
 
 def allowed(remaining: bytes, vocab: list[str] = VOCAB) -> set[str]:

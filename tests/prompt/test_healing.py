@@ -28,9 +28,9 @@ class TableTokenizer:
             for token, piece in usable:
                 start = end - len(piece)
                 before = best[start] if start >= 0 else None
-                if before is not None and text.startswith(piece, start):
-                    if best[end] is None or len(before) + 1 < len(best[end] or ()):
-                        best[end] = [*before, token]
+                shorter = best[end] is None or len(before or ()) + 1 < len(best[end] or ())
+                if before is not None and text.startswith(piece, start) and shorter:
+                    best[end] = [*before, token]
         found = best[len(text)]
         if found is None:
             raise ValueError(f"no pieces for {text!r}")

@@ -50,6 +50,7 @@ async def infill(request: Request) -> Response:
             code=_code(body),
             sampling=_sampling(body, 1 if body.warm_up else settings.default_max_tokens),
             postprocess=body.postprocess,
+            token_healing=body.token_healing,
             client=client_of(request),
         )
     )

@@ -26,7 +26,7 @@ class InfillRequest(WireModel):
     The llama.cpp knobs codefill has no use for (``id_slot``, ``cache_prompt``,
     ``samplers``, ``n_indent``, ``t_max_prompt_ms``, ...) are accepted and ignored: the
     scheduler picks slots and reuses the KV cache by itself, and post-processing does
-    what ``n_indent`` does. ``postprocess`` is codefill's own field.
+    what ``n_indent`` does. ``postprocess`` and ``token_healing`` are codefill's own.
     """
 
     model: StrictStr = "default"
@@ -48,6 +48,7 @@ class InfillRequest(WireModel):
     t_max_predict_ms: Int | None = None
     response_fields: list[StrictStr] | None = None
     postprocess: StrictBool | None = None
+    token_healing: StrictBool | None = None
 
     @property
     def warm_up(self) -> bool:

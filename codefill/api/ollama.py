@@ -58,6 +58,7 @@ async def generate(request: Request) -> Response:
             keep_alive=keep_alive,
             num_ctx=options.num_ctx,
             postprocess=body.postprocess,
+            token_healing=body.token_healing,
             client=client_of(request),
         )
     )

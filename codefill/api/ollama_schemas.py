@@ -34,7 +34,8 @@ class Options(WireModel):
 class GenerateRequest(WireModel):
     """``POST /api/generate``; ``prompt`` may carry the seed's header lines and markers.
 
-    ``postprocess`` is codefill's own field: false turns server-side cleanup off.
+    ``postprocess`` and ``token_healing`` are codefill's own fields: false turns
+    server-side cleanup, or token healing at a mid-word cursor, off.
     """
 
     model: StrictStr = "default"
@@ -47,6 +48,7 @@ class GenerateRequest(WireModel):
     keep_alive: KeepAlive = None
     options: Options | None = None
     postprocess: StrictBool | None = None
+    token_healing: StrictBool | None = None
     t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
     format: Any = None
     images: Any = None

@@ -64,6 +64,7 @@ async def completions(request: Request) -> Response:
             sampling=sampling,
             suffix=body.suffix,
             postprocess=body.postprocess,
+            token_healing=body.token_healing,
             client=client_of(request),
         )
     )

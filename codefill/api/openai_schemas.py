@@ -76,13 +76,15 @@ class ChatCompletionRequest(Sampling):
 class CompletionRequest(Sampling):
     """``POST /completions`` and ``/v1/completions`` (legacy, FIM through ``suffix``).
 
-    ``postprocess`` is codefill's own field: false turns server-side cleanup off.
+    ``postprocess`` and ``token_healing`` are codefill's own fields: false turns
+    server-side cleanup, or token healing at a mid-word cursor, off.
     """
 
     prompt: StrictStr | Annotated[list[StrictStr], Field(min_length=1, max_length=1)]
     suffix: StrictStr | None = None
     echo: StrictBool = False
     postprocess: StrictBool | None = None
+    token_healing: StrictBool | None = None
     t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
 
     @field_validator("echo")

@@ -78,7 +78,9 @@ class Job:
     ``retype`` is token healing: ``tokens`` were backed off before the cursor, and the
     first generated tokens must write these bytes again (only tokens that start with what
     is left of them, or are a prefix of it, may be sampled); the deltas carry only the text
-    after them. Only an engine whose ``can_heal`` is true honours it; ``text`` is never
+    after them; ``backed_off`` prompt tokens were removed for it, and the usage still
+    counts them as prompt tokens (so a client sees its prompt's size whether or not it was
+    healed). Only an engine whose ``can_heal`` is true honours it; ``text`` is never
     backed off.
     """
 
@@ -89,6 +91,7 @@ class Job:
     messages: tuple[tuple[str, str], ...] = ()
     session: str | None = None
     retype: bytes = b""
+    backed_off: int = 0
 
 
 @dataclass(frozen=True)

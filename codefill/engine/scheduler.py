@@ -360,10 +360,10 @@ class Scheduler:
         active.sampler.free()
         now = time.perf_counter()
         prompt_done = active.prompt_done or now
-        usage = Usage(
-            prompt_tokens=len(active.prompt),
+        usage = Usage(  # healing: backed-off tokens count as prompt, re-typing as neither
+            prompt_tokens=len(active.prompt) + active.job.backed_off,
             cached_tokens=active.cached_tokens,
-            completion_tokens=active.generated,
+            completion_tokens=active.generated - active.retyped,
             queue_seconds=active.started - active.submitted,
             prompt_seconds=prompt_done - active.started,
             generation_seconds=now - prompt_done if active.prompt_done else 0.0,

@@ -28,11 +28,13 @@ _TRAILING_WORD = re.compile(r"[^\W_]*\Z")  # letters and digits before the curso
 class Healing:
     """The prompt to evaluate and the bytes its first generated tokens must write again.
 
-    ``retype`` is empty when nothing was backed off; then ``tokens`` is the prompt unchanged.
+    ``removed`` counts the tokens backed off. ``retype`` is empty when nothing was backed
+    off; then ``tokens`` is the prompt unchanged.
     """
 
     tokens: tuple[int, ...]
     retype: bytes = b""
+    removed: int = 0
 
 
 def cursor_word(prefix: str) -> str:
@@ -79,4 +81,4 @@ def back_off(
     tail_matches = prefix.encode("utf-8", "surrogatepass").endswith(removed)
     if not removed or not tail_matches or count >= len(tokens):
         return unchanged
-    return Healing((*tokens[: end - count], *tokens[end:]), removed)
+    return Healing((*tokens[: end - count], *tokens[end:]), removed, count)

@@ -141,7 +141,14 @@ class CompletionService:
         sampling = self._sampling(request.sampling, model, prompt, request.num_ctx)
         healing = heal(prompt, model, healing_wanted(request, model, self.settings))
         text = parts_text(prompt.parts)
-        job = Job(healing.tokens, sampling, text=text, session=session, retype=healing.retype)
+        job = Job(
+            healing.tokens,
+            sampling,
+            text=text,
+            session=session,
+            retype=healing.retype,
+            backed_off=healing.removed,
+        )
         stream = model.engine.generate(job)
         generation = Generation(
             stream, lambda: model.engine.abort(job.id), self._filter(request, model, prompt)

@@ -135,15 +135,17 @@ def test_re_typing_may_take_several_tokens() -> None:
     assert healed.text == "ype" and healed.final.error is None
 
 
-def test_tokens_that_only_re_type_do_not_count_against_max_tokens() -> None:
+def test_tokens_that_only_re_type_count_as_neither_prompt_nor_completion() -> None:
     backend = WantingBackend(want=b" retype")
     scheduler = scheduler_on(backend)
-    (healed,) = run(scheduler, Job((1,), SamplingParams(max_tokens=1), retype=b" ret"))
+    job = Job((1,), SamplingParams(max_tokens=1), retype=b" ret", backed_off=2)
+    (healed,) = run(scheduler, job)
     scheduler.close()
     # " re" only re-typed; "type" is the one token of new text max_tokens allows
     assert healed.text == "ype" and healed.final.finish is FinishReason.LENGTH
     usage = healed.final.usage
-    assert usage is not None and usage.completion_tokens == 2
+    # the backed-off tokens are still the prompt's, as the client sent it
+    assert usage is not None and usage.prompt_tokens == 3 and usage.completion_tokens == 1
 
 
 def test_stop_strings_are_not_matched_inside_the_re_typed_bytes() -> None:

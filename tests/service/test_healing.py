@@ -49,7 +49,7 @@ async def test_a_mid_word_cursor_is_backed_off_and_re_typed() -> None:
     completions = service()
     job = await last_job(completions, CompletionRequest("m", PROMPT))
     # the fake tokenizer has a token per character: " r" is two of them
-    assert job.retype == b" r"
+    assert job.retype == b" r" and job.backed_off == 2
     assert job.tokens == (1_000_002, *map(ord, "def f():\n   "))
     assert job.text.endswith("    r")  # the text prompt is never backed off
 

@@ -68,6 +68,7 @@ class ModelConfig(_Strict):
     health_interval: float = Field(default=5.0, gt=0, le=3600)  # seconds between upstream probes
     retries: int = Field(default=2, ge=0, le=16)  # other replicas to try before the first token
     postprocess: bool | None = None
+    token_healing: bool | None = None  # None: the server's setting
 
     @field_validator("builtin")
     @classmethod
@@ -117,6 +118,7 @@ class Settings(_Strict):
     supersede: bool = True
     typeahead: bool = True
     postprocess: bool = True
+    token_healing: bool = True  # completions only; chat never heals (docs/token-healing.md)
     # limits: every one is refused with a 4xx in the endpoint's dialect
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=64, ge=2)

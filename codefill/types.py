@@ -17,6 +17,10 @@ class Tokenizer(Protocol):
 
     def detokenize(self, tokens: Sequence[int]) -> str: ...
 
+    def piece(self, token: int) -> bytes:
+        """The bytes one token stands for (control tokens: none); token healing needs them."""
+        ...
+
     def special_token(self, text: str) -> int | None:
         """The id of the control token spelled ``text``, or None when the vocabulary lacks it."""
         ...

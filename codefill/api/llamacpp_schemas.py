@@ -34,7 +34,7 @@ class InfillBody(WireModel):
     The llama.cpp knobs codefill has no use for (``id_slot``, ``cache_prompt``,
     ``samplers``, ``n_indent``, ``t_max_prompt_ms``, ...) are accepted and ignored: the
     scheduler picks slots and reuses the KV cache by itself, and post-processing does
-    what ``n_indent`` does. ``postprocess`` is codefill's own field.
+    what ``n_indent`` does. ``postprocess`` and ``token_healing`` are codefill's own.
     """
 
     model: StrictStr = "default"
@@ -56,6 +56,7 @@ class InfillBody(WireModel):
     t_max_predict_ms: Int | None = None
     response_fields: list[StrictStr] | None = None
     postprocess: StrictBool | None = None
+    token_healing: StrictBool | None = None
 
     @property
     def warm_up(self) -> bool:
@@ -85,5 +86,6 @@ class InfillBody(WireModel):
             suffix=self.input_suffix,
             extra=tuple(ContextFile(c.filename, c.text) for c in self.input_extra),
             postprocess=self.postprocess,
+            token_healing=self.token_healing,
             client=client,
         )

@@ -72,7 +72,8 @@ def keep_alive_seconds(value: KeepAlive) -> float | None:
 class GenerateBody(WireModel):
     """``POST /api/generate``; ``prompt`` may carry the seed's header lines and markers.
 
-    ``postprocess`` is codefill's own field: false turns server-side cleanup off.
+    ``postprocess`` and ``token_healing`` are codefill's own fields: false turns
+    server-side cleanup, or token healing at a mid-word cursor, off.
     """
 
     model: StrictStr = "default"
@@ -85,6 +86,7 @@ class GenerateBody(WireModel):
     keep_alive: KeepAlive = None
     options: Options | None = None
     postprocess: StrictBool | None = None
+    token_healing: StrictBool | None = None
     t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
     format: Any = None
     images: Any = None
@@ -109,6 +111,7 @@ class GenerateBody(WireModel):
             keep_alive=keep_alive_seconds(self.keep_alive),
             num_ctx=options.num_ctx,
             postprocess=self.postprocess,
+            token_healing=self.token_healing,
             client=client,
         )
 

@@ -112,13 +112,15 @@ class ChatCompletionBody(SamplingBody):
 class CompletionBody(SamplingBody):
     """``POST /completions`` and ``/v1/completions`` (legacy, FIM through ``suffix``).
 
-    ``postprocess`` is codefill's own field: false turns server-side cleanup off.
+    ``postprocess`` and ``token_healing`` are codefill's own fields: false turns
+    server-side cleanup, or token healing at a mid-word cursor, off.
     """
 
     prompt: StrictStr | Annotated[list[StrictStr], Field(min_length=1, max_length=1)]
     suffix: StrictStr | None = None
     echo: StrictBool = False
     postprocess: StrictBool | None = None
+    token_healing: StrictBool | None = None
     t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
 
     @field_validator("echo")
@@ -136,5 +138,6 @@ class CompletionBody(SamplingBody):
             sampling=self.sampling(self.max_tokens, self.t_max_predict_ms),
             suffix=self.suffix,
             postprocess=self.postprocess,
+            token_healing=self.token_healing,
             client=client,
         )

@@ -74,6 +74,14 @@ class Job:
     remote engine can let the upstream apply the model's own chat template. ``session``
     groups the requests of one editor and file, so a router can send them to the same
     replica, whose prefix cache then hits.
+
+    ``retype`` is token healing: ``tokens`` were backed off before the cursor, and the
+    first generated tokens must write these bytes again (only tokens that start with what
+    is left of them, or are a prefix of it, may be sampled); the deltas carry only the text
+    after them; ``backed_off`` prompt tokens were removed for it, and the usage still
+    counts them as prompt tokens (so a client sees its prompt's size whether or not it was
+    healed). Only an engine whose ``can_heal`` is true honours it; ``text`` is never
+    backed off.
     """
 
     tokens: tuple[int, ...]
@@ -82,6 +90,8 @@ class Job:
     text: str = ""
     messages: tuple[tuple[str, str], ...] = ()
     session: str | None = None
+    retype: bytes = b""
+    backed_off: int = 0
 
 
 @dataclass(frozen=True)
@@ -177,11 +187,13 @@ class Engine(ABC):
     early (the client went away) calls ``aclose`` on the stream, which aborts the job and
     frees its slot. ``abort(job_id)`` ends a job from elsewhere (supersession): its stream
     then yields a final delta with ``FinishReason.CANCELLED``. ``close`` frees the model;
-    call it only when no job is running.
+    call it only when no job is running. ``can_heal`` says whether it honours
+    ``Job.retype`` (token healing); callers send no ``retype`` to one that does not.
     """
 
     info: ModelInfo
     tokenizer: Tokenizer
+    can_heal: bool = False
 
     @abstractmethod
     def generate(self, job: Job) -> DeltaStream:

@@ -52,6 +52,9 @@ class FakeTokenizer:
     def detokenize(self, tokens: Sequence[int]) -> str:
         return "".join(self._texts.get(t, chr(t) if t < 0x110000 else "") for t in tokens)
 
+    def piece(self, token: int) -> bytes:
+        return b"" if token in self._texts else chr(token).encode("utf-8", "surrogatepass")
+
     def special_token(self, text: str) -> int | None:
         return self._specials.get(text)
 

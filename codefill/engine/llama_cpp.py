@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import llama_cpp as lib
+import numpy as np
 
 from codefill.engine.backend import SamplerHandle
 from codefill.engine.base import ModelInfo, SamplingParams
+from codefill.engine.healing import PieceIndex
 from codefill.errors import EngineError, ModelLoadError
 
 __all__ = ["LlamaBackend", "Sampler", "inspect_gguf"]
@@ -156,6 +158,8 @@ class LlamaBackend:
         add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab))
         bos = int(lib.llama_vocab_bos(self._vocab))
         self._bos = bos if add_bos and bos >= 0 else None
+        # token healing's index of every token's bytes (about 0.4 s for 150K tokens)
+        self._index = PieceIndex((token, self.piece(token)) for token in range(self._n_vocab))
 
     # --- tokens -----------------------------------------------------------------------
 
@@ -231,9 +235,21 @@ class LlamaBackend:
         seed = lib.LLAMA_DEFAULT_SEED if params.seed is None else params.seed % 2**32
         return Sampler(params, seed, self._n_vocab, self.seq_context)
 
-    def sample(self, sampler: SamplerHandle, index: int) -> int:
+    def sample(self, sampler: SamplerHandle, index: int, retype: bytes = b"") -> int:
         assert isinstance(sampler, Sampler)
+        if retype:
+            self._constrain(index, retype)
         return int(lib.llama_sampler_sample(sampler.handle, self._ctx, index))
+
+    def _constrain(self, index: int, retype: bytes) -> None:
+        """Token healing: give every token that cannot re-type ``retype`` a logit of -inf,
+        in place, so whatever the sampler chain does next it picks an allowed token."""
+        pointer = lib.llama_get_logits_ith(self._ctx, index)
+        logits = np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+        allowed = self._index.allowed(retype)
+        kept = logits[allowed]
+        logits.fill(-np.inf)
+        logits[allowed] = kept
 
     def kv_remove(self, seq: int, start: int, end: int = -1) -> None:
         lib.llama_memory_seq_rm(self._memory, seq, start, end)

@@ -11,6 +11,8 @@ __all__ = ["LocalEngine"]
 
 
 class LocalEngine(Engine):
+    can_heal = True  # the scheduler constrains the first tokens (Job.retype)
+
     def __init__(self, backend: LlamaBackend, settings: Settings) -> None:
         self._backend = backend
         self.info = backend.info

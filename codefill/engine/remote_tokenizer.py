@@ -43,6 +43,9 @@ class ApproximateTokenizer:
         data = b"".join(_unpack(token) for token in tokens)
         return data.decode("utf-8", errors="replace")
 
+    def piece(self, token: int) -> bytes:
+        return _unpack(token)
+
     def special_token(self, text: str) -> int | None:
         return None
 

@@ -15,6 +15,7 @@ import time
 
 from codefill.engine.backend import Backend
 from codefill.engine.base import Delta, FinishReason, Job, Usage
+from codefill.engine.healing import advance
 from codefill.engine.reuse import ReusePlan, plan_reuse
 from codefill.engine.slots import Batch, RunningJob, Sink, Slot, State
 from codefill.engine.stop_strings import StopMatcher
@@ -184,6 +185,7 @@ class Scheduler:
             cached_tokens=plan.reused,
             started=time.perf_counter(),
             stops=StopMatcher(job.sampling.stop),
+            retype=job.retype,
         )
         slot.active = active
         if active.held and active.held[0][0] == active.next_pos:
@@ -283,7 +285,7 @@ class Scheduler:
                 active.state = State.GENERATING
                 active.prompt_done = now
             try:
-                self._accept(slot, self._backend.sample(active.sampler, index))
+                self._accept(slot, self._sample(active, index))
             except Exception as error:  # one request's sampling failing fails it alone
                 log.exception("sampling failed for job %s", active.job.id)
                 if slot.active is active:
@@ -293,6 +295,11 @@ class Scheduler:
             if active and active.held and active.next_pos == active.held[0][0]:
                 self._restore(slot)
 
+    def _sample(self, active: RunningJob, index: int) -> int:
+        if active.retype:  # token healing: constrained until the backed-off bytes are back
+            return self._backend.sample(active.sampler, index, active.retype)
+        return self._backend.sample(active.sampler, index)
+
     def _accept(self, slot: Slot, token: int) -> None:
         active = slot.active
         assert active is not None
@@ -301,7 +308,11 @@ class Scheduler:
             self._finish(slot, FinishReason.STOP)
             return
         active.last_token = token
-        text = active.stops.feed(active.decoder.decode(self._backend.piece(token)))
+        data = self._backend.piece(token)
+        if active.retype:
+            active.retype, data = advance(active.retype, data)
+            active.retyped += 0 if data else 1
+        text = active.stops.feed(active.decoder.decode(data))
         if active.stops.stopped:
             if text:
                 active.sink(Delta(text))
@@ -315,7 +326,8 @@ class Scheduler:
             sampling.time_budget is not None
             and time.perf_counter() - active.prompt_done >= sampling.time_budget
         )
-        if active.generated >= sampling.max_tokens or out_of_room or out_of_time:
+        produced = active.generated - active.retyped
+        if produced >= sampling.max_tokens or out_of_room or out_of_time:
             self._finish(slot, FinishReason.LENGTH)
 
     def _forget(self, slot: Slot) -> None:
@@ -335,10 +347,10 @@ class Scheduler:
         active.sampler.free()
         now = time.perf_counter()
         prompt_done = active.prompt_done or now
-        usage = Usage(
-            prompt_tokens=len(active.prompt),
+        usage = Usage(  # healing: backed-off tokens count as prompt, re-typing as neither
+            prompt_tokens=len(active.prompt) + active.job.backed_off,
             cached_tokens=active.cached_tokens,
-            completion_tokens=active.generated,
+            completion_tokens=active.generated - active.retyped,
             queue_seconds=active.started - active.submitted,
             prompt_seconds=prompt_done - active.started,
             generation_seconds=now - prompt_done if active.prompt_done else 0.0,

@@ -38,6 +38,8 @@ class RunningJob:
     prompt_done: float = 0.0
     last_token: int = -1
     generated: int = 0
+    retype: bytes = b""  # token healing: bytes the next tokens must write again, unshown
+    retyped: int = 0  # tokens that only re-typed; they do not count against max_tokens
     decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace")
     )

@@ -47,16 +47,26 @@ def fim_prompt(prefix: str, suffix: str) -> str:
 
 
 def request_body(
-    model: str, prefix: str, suffix: str, *, num_predict: int, postprocess: bool
+    model: str,
+    prefix: str,
+    suffix: str,
+    *,
+    num_predict: int,
+    postprocess: bool,
+    token_healing: bool | None = None,
 ) -> dict[str, Any]:
-    """A greedy, streamed request; ``postprocess`` is codefill's top-level extension field."""
-    return {
+    """A greedy, streamed request; ``postprocess`` and ``token_healing`` are codefill's
+    top-level extension fields (healing None: the server's default)."""
+    body = {
         "model": model,
         "prompt": fim_prompt(prefix, suffix),
         "stream": True,
         "options": {"temperature": 0, "num_predict": num_predict},
         "postprocess": postprocess,
     }
+    if token_healing is not None:
+        body["token_healing"] = token_healing
+    return body
 
 
 def _error_message(response: httpx.Response) -> str:

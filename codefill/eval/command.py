@@ -9,6 +9,8 @@ from pathlib import Path
 __all__ = ["add_arguments", "run"]
 
 _POSTPROCESS = {"on": (True,), "off": (False,), "both": (True, False)}
+_HEALING: dict[str | None, tuple[bool | None, ...]] = {None: (None,)}
+_HEALING.update(_POSTPROCESS)
 
 
 def _positive(text: str) -> int:
@@ -29,8 +31,11 @@ _DESCRIPTION = """\
 Score fill-in-the-middle completions from a codefill server: greedy requests to
 /api/generate, each task's tests run in a separate process with a timeout and no network.
 Reports pass@1, exact match, edit similarity and TTFT/latency percentiles per model and
-post-processing setting. Exit status 0 when the run completed, whatever the scores; 1
-when it could not (bad data file, server would not start, unknown model)."""
+post-processing setting. With --typing, the typing benchmark: each task's middle line is
+cut at a seeded random point inside a word, the typed part joins the prefix, and the same
+tasks are scored three ways: cursor at line start, mid-word without token healing, and
+mid-word with it. Exit status 0 when the run completed, whatever the scores; 1 when it
+could not (bad data file, server would not start, unknown model)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +65,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=sorted(_POSTPROCESS),
         default="both",
         help="server-side post-processing setting(s) to evaluate (default: both)",
+    )
+    parser.add_argument(
+        "--healing",
+        choices=sorted(_POSTPROCESS),
+        help="token healing setting(s) to evaluate (default: the server's own)",
+    )
+    parser.add_argument(
+        "--typing",
+        action="store_true",
+        help="the typing benchmark: line start, mid-word without and with token healing",
     )
     parser.add_argument(
         "--num-predict",
@@ -114,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         out=args.out,
         markdown=args.markdown,
+        healing=_HEALING[args.healing],
+        typing=args.typing,
     )
     try:
         return run_eval(config)

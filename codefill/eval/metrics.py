@@ -19,7 +19,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TaskResult:
-    """One task under one model and post-processing setting.
+    """One task under one model, post-processing setting and variant (``setting``: how the
+    task was asked, e.g. ``mid-word, healing on``; "" for the plain run).
 
     ``status`` is passed, failed, timeout (the tests ran too long) or error (the request
     failed, so nothing was executed); ``detail`` says why it did not pass.
@@ -37,6 +38,7 @@ class TaskResult:
     output_tokens: int | None = None
     done_reason: str | None = None
     detail: str = ""
+    setting: str = ""
 
     @property
     def passed(self) -> bool:
@@ -84,7 +86,8 @@ def percentile(values: Iterable[float], q: float) -> float | None:
 
 @dataclass(frozen=True)
 class Summary:
-    """The scores of one model under one post-processing setting; times in seconds."""
+    """The scores of one model under one post-processing setting and variant; times in
+    seconds."""
 
     model: str
     postprocess: bool
@@ -98,6 +101,7 @@ class Summary:
     latency_p95: float | None
     timeouts: int
     errors: int
+    setting: str = ""
 
     @property
     def pass_at_1(self) -> float:
@@ -108,7 +112,7 @@ class Summary:
         return self.exact / self.tasks if self.tasks else 0.0
 
 
-def _summary(model: str, postprocess: bool, results: Sequence[TaskResult]) -> Summary:
+def _summary(model: str, postprocess: bool, setting: str, results: Sequence[TaskResult]) -> Summary:
     ttfts = [r.ttft for r in results if r.ttft is not None]
     latencies = [r.latency for r in results if r.latency is not None]
     count = len(results)
@@ -125,12 +129,13 @@ def _summary(model: str, postprocess: bool, results: Sequence[TaskResult]) -> Su
         latency_p95=percentile(latencies, 95),
         timeouts=sum(r.status == "timeout" for r in results),
         errors=sum(r.status == "error" for r in results),
+        setting=setting,
     )
 
 
 def summarize(results: Iterable[TaskResult]) -> list[Summary]:
-    """One summary per (model, post-processing) pair, in the order the pairs first appear."""
-    groups: dict[tuple[str, bool], list[TaskResult]] = {}
+    """One summary per (model, post-processing, variant), in the order they first appear."""
+    groups: dict[tuple[str, bool, str], list[TaskResult]] = {}
     for result in results:
-        groups.setdefault((result.model, result.postprocess), []).append(result)
-    return [_summary(model, post, group) for (model, post), group in groups.items()]
+        groups.setdefault((result.model, result.postprocess, result.setting), []).append(result)
+    return [_summary(*key, group) for key, group in groups.items()]

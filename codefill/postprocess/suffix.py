@@ -114,21 +114,23 @@ def _starts_the_same(text: str, target: str) -> bool:
 
 
 class InlineEchoJudge(LineJudge):
-    """Mid-line, cuts the end of the first line where it repeats the rest of the cursor line.
+    """With code after the cursor on its line, cuts the first line where it re-types that code.
 
     Typing ``foo(`` with ``)`` after the cursor, the completion ``a, b)`` becomes ``a, b``.
-    The cut is taken only at a token boundary. An echo of brackets or quotes with no word
-    in it is cut only when that leaves fewer unmatched brackets or quotes: in
-    ``print(foo(`` + ``x)`` + ``)`` the model's ``)`` closes ``foo`` and stays. A cut ends
-    the completion there: this judge only runs with the single-line rule, which shows no
-    more than this line anyway.
+    The cut is taken only at a token boundary, or inside a word when the echo is long
+    (eight characters) or runs to the end of the line: after ``text.`` with
+    ``code('ascii'))`` after the cursor, the model's ``encode('ascii'))`` becomes ``en``.
+    An echo of brackets or quotes with no word in it is cut only when that leaves fewer
+    unmatched brackets or quotes: in ``print(foo(`` + ``x)`` + ``)`` the model's ``)``
+    closes ``foo`` and stays. A cut ends the completion: what came after it re-types code
+    that is already there. With nothing after the cursor on its line the judge does nothing.
     """
 
     rule = "inline_echo"
     reason = "The end of the line repeated the code after the cursor on the same line."
 
     def __init__(self, context: CompletionContext) -> None:
-        self._active = cursor_place(context) is CursorPlace.MID_LINE
+        self._active = cursor_place(context) is not CursorPlace.LINE_END
         self._cursor = cursor_line(context.prefix)
         end = context.suffix.find("\n")
         self._rest = context.suffix if end < 0 else context.suffix[:end]
@@ -172,10 +174,16 @@ def _is_word(char: str) -> bool:
 
 
 def _splits_word(before: str, echo: str, after: str) -> bool:
-    """Whether cutting ``echo`` would split an identifier in the completion or the suffix."""
-    return (_is_word(echo[0]) and _is_word(before[-1:])) or (
-        _is_word(echo[-1]) and _is_word(after[:1])
-    )
+    """Whether cutting ``echo`` would split an identifier in the completion or the suffix.
+
+    Splitting the completion's word is allowed when the echo is long or is all of the rest
+    of the line (``en|code('ascii'))``): so much re-typed code is no coincidence, and
+    cutting there leaves the line exactly as the model wrote it.
+    """
+    if _is_word(echo[-1]) and _is_word(after[:1]):
+        return True
+    sure = len(echo) >= _SHORTEST_ECHO or not after
+    return _is_word(echo[0]) and _is_word(before[-1:]) and not sure
 
 
 def _imbalance(line: str) -> int:

@@ -13,9 +13,9 @@ def trim_whitespace(text: str, context: CompletionContext) -> str:
     A completion of only whitespace (even a lone newline) becomes "": there is nothing to
     show, and the rules never invent text. Two places keep some of the tail. Before code
     on the cursor's line (only indentation precedes the cursor), one newline and the
-    indentation after it stay, so that code still starts its own line. Mid-line, spaces
-    before code that follows the cursor directly (``x = |+ 1``) stay, as they separate
-    tokens.
+    indentation after it stay, so that code still starts its own line. Otherwise, when
+    code follows the cursor directly (``x = |+ 1``, or ``    |compute()`` completed as
+    ``result = ``), the spaces before it stay, as they separate tokens.
     """
     body = text.rstrip()
     if not body:
@@ -24,6 +24,6 @@ def trim_whitespace(text: str, context: CompletionContext) -> str:
     place = cursor_place(context)
     if place is CursorPlace.BEFORE_CODE and "\n" in tail:
         return body + "\n" + tail[tail.rfind("\n") + 1 :]
-    if place is CursorPlace.MID_LINE and not context.suffix[:1].isspace():
+    if place is not CursorPlace.LINE_END and not context.suffix[:1].isspace():
         return body + tail.split("\n", 1)[0].rstrip("\r")
     return body

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = [
     "PREFIX_ONLY_TEMPLATE",
@@ -35,10 +35,15 @@ _GO_FIELDS = {".Prompt": "{code_prefix}", ".Suffix": "{code_suffix}", ".System":
 
 @dataclass(frozen=True)
 class PromptPart:
-    """A run of prompt text; ``special`` says whether control-token spellings in it count."""
+    """A run of prompt text; ``special`` says whether control-token spellings in it count.
+
+    ``variable`` names the template variable the text came from ("" for template text), so
+    token healing can find where ``{code_prefix}`` ends: the cursor.
+    """
 
     text: str
     special: bool = False
+    variable: str = field(default="", compare=False)
 
 
 def plain(text: str) -> tuple[PromptPart, ...]:
@@ -74,7 +79,8 @@ class Template:
             is_variable = index % 2 == 1
             text = variables.get(piece, "") if is_variable else piece
             if text:
-                parts.append(PromptPart(text, special=not is_variable))
+                name = piece if is_variable else ""
+                parts.append(PromptPart(text, special=not is_variable, variable=name))
         return tuple(parts)
 
     def __repr__(self) -> str:

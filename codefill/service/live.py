@@ -45,6 +45,7 @@ class CompletionKey:
     stop: tuple[str, ...]
     max_tokens: int | None
     postprocess: bool
+    token_healing: bool = False
 
 
 @dataclass(frozen=True)

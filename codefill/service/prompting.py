@@ -18,7 +18,7 @@ from codefill.prompt.fim import is_templated
 from codefill.prompt.languages import language_for_path
 from codefill.prompt.meta import CodeContext, parse_prompt
 from codefill.prompt.templates import PromptPart, Template, from_request_template, parts_text
-from codefill.prompt.tokens import encode_parts
+from codefill.prompt.tokens import encode_parts, encode_with_span
 from codefill.prompt.truncate import fit
 from codefill.service.models import LoadedModel
 from codefill.service.requests import CompletionRequest
@@ -29,12 +29,17 @@ __all__ = ["BuiltPrompt", "chat_prompt", "completion_prompt"]
 
 @dataclass(frozen=True)
 class BuiltPrompt:
-    """The prompt as parts and tokens; ``context`` is None for verbatim prompts."""
+    """The prompt as parts and tokens; ``context`` is None for verbatim prompts.
+
+    ``prefix_span`` is where the prefix's tokens lie in ``tokens`` (token healing backs
+    off from its end, the cursor); None when there is no rendered prefix.
+    """
 
     parts: tuple[PromptPart, ...]
     tokens: tuple[int, ...]
     context: CodeContext | None = None
     truncated_tokens: int = 0
+    prefix_span: tuple[int, int] | None = None
 
     def fields(self) -> dict[str, str]:
         """The prompt as text for the telemetry log: what the model saw, and the cursor's
@@ -69,8 +74,8 @@ def completion_prompt(
     frame = len(encode_parts(template.render(_variables(context, "", "")), tokenizer))
     context, dropped = _fit(context, tokenizer, context_length - reserve - frame - 1)
     parts = template.render(context.variables())
-    built = BuiltPrompt(parts, tuple(encode_parts(parts, tokenizer)), context, dropped)
-    return _checked(built, context_length)
+    encoded, span = encode_with_span(parts, tokenizer)
+    return _checked(BuiltPrompt(parts, tuple(encoded), context, dropped, span), context_length)
 
 
 def chat_prompt(

@@ -94,6 +94,7 @@ class CompletionRequest:
     keep_alive: float | None = None
     num_ctx: int | None = None
     postprocess: bool | None = None
+    token_healing: bool | None = None  # None: the model's, else the server's
     client: Client = field(default_factory=Client)
     prefix: str | None = None
     language: str = ""

@@ -18,6 +18,7 @@ from codefill.errors import Overloaded
 from codefill.postprocess import CompletionContext, PostProcessor
 from codefill.prompt.templates import parts_text
 from codefill.service.completion import Completion, TextFilter
+from codefill.service.healing import heal, healing_wanted
 from codefill.service.live import CompletionKey, LiveCompletions, session_key
 from codefill.service.models import LoadedModel, ModelManager
 from codefill.service.prompting import BuiltPrompt, chat_prompt, completion_prompt
@@ -120,12 +121,15 @@ class Serving:
             room=self._context(model, request.num_ctx) - len(prompt.tokens),
             stops=model.stops,
         )
+        healing = heal(prompt, model, self._heals(request, model))
         job = Job(
-            prompt.tokens,
+            healing.tokens,
             sampling,
             text=parts_text(prompt.parts),
             messages=messages,
             session=session,
+            retype=healing.retype,
+            backed_off=healing.removed,
         )
         stream = model.engine.generate(job)
         completion = Completion(
@@ -224,4 +228,11 @@ class Serving:
             stop=request.sampling.stop,
             max_tokens=self._wanted(request),
             postprocess=self._postprocess(request, model),
+            token_healing=healing_wanted(request, model, self.settings),
+        )
+
+    def _heals(self, request: CompletionRequest | ChatRequest, model: LoadedModel) -> bool:
+        """Chat never heals: its prompt ends on the template's tokens, not at a cursor."""
+        return isinstance(request, CompletionRequest) and healing_wanted(
+            request, model, self.settings
         )

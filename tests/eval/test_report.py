@@ -60,4 +60,5 @@ def test_json_has_the_run_the_summary_and_every_result() -> None:
         "output_tokens": 5,
         "done_reason": "stop",
         "detail": "",
+        "setting": "",
     }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from codefill.postprocess import CompletionContext, cut_inline_echo, cut_suffix_echo
+from codefill.postprocess import CompletionContext, cut_inline_echo, cut_suffix_echo, postprocess
 
 
 def test_completion_ending_with_the_suffix_first_line_is_cut_there() -> None:
@@ -84,7 +84,30 @@ def test_inline_echo_of_words_needs_a_token_boundary() -> None:
     assert cut_inline_echo("c, b)", context) == "c, "
 
 
-def test_inline_echo_only_mid_line() -> None:
+def test_inline_echo_that_starts_inside_a_token() -> None:
+    context = CompletionContext(
+        "    h = hashlib.md5(text.", "code('ascii')).hexdigest()\n", "Python"
+    )
+    assert cut_inline_echo("encode('ascii'))", context) == "en"
+    healed = CompletionContext("    h = hashlib.md5(text.en", "code('ascii'))\n", "Python")
+    assert cut_inline_echo("code('ascii'))", healed) == ""
+    assert cut_inline_echo("encode('ascii'))", healed) == "en"
+
+
+def test_a_short_echo_splits_a_word_only_when_it_is_the_whole_rest() -> None:
+    context = CompletionContext("x = foo_", "bar\n", "Python")
+    assert cut_inline_echo("bazbar", context) == "baz"
+    context = CompletionContext("x = ", "bar + baz\n", "Python")
+    assert cut_inline_echo("foobar", context) == "foobar"
+
+
+def test_inline_echo_after_indentation_with_code_after_the_cursor() -> None:
+    context = CompletionContext("def f():\n    ", "compute()\n", "Python")
+    assert cut_inline_echo("result = compute()", context) == "result = "
+    assert postprocess("result = compute()\n    return result\n", context) == "result = "
+
+
+def test_inline_echo_needs_code_after_the_cursor_on_its_line() -> None:
     context = CompletionContext("x = foo(", "\n)\n", "Python")
     assert cut_inline_echo("a)\n", context) == "a)\n"
 

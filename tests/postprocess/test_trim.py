@@ -21,7 +21,13 @@ def test_before_code_one_newline_and_the_next_indentation_stay() -> None:
     assert trim_whitespace("    y = x * 2\n\n\n", context) == "    y = x * 2\n"
     context = CompletionContext("func f() {\n\t", "return nil\n}\n", "Go")
     assert trim_whitespace("log()  \n\t", context) == "log()\n\t"
-    assert trim_whitespace("log()  ", context) == "log()"
+
+
+def test_spaces_before_code_that_follows_directly_stay() -> None:
+    context = CompletionContext("func f() {\n\t", "return nil\n}\n", "Go")
+    assert trim_whitespace("log()  ", context) == "log()  "
+    context = CompletionContext("def f():\n    ", "compute()\n", "Python")
+    assert trim_whitespace("result = ", context) == "result = "
 
 
 def test_mid_line_spaces_before_code_stay() -> None:

@@ -24,6 +24,7 @@ from codefill.prompt.templates import parts_text
 from codefill.service.generation import Generation, Subscription, TextFilter
 from codefill.service.models import LoadedModel, ModelManager
 from codefill.service.prompting import BuiltPrompt, chat_prompt, completion_prompt
+from codefill.service.repository import RepositoryContext
 from codefill.service.requests import ChatRequest, CompletionRequest
 from codefill.service.supersession import Supersession, session_key
 from codefill.service.typeahead import CompletionKey, TypeAhead
@@ -96,6 +97,7 @@ class CompletionService:
         self.settings: Settings = manager.settings
         self.supersession = Supersession()
         self.typeahead = TypeAhead()
+        self.repository = RepositoryContext(self.settings)
         self.draining = False
         self._live: set[Run] = set()
 
@@ -192,7 +194,11 @@ class CompletionService:
     def _build(self, request: CompletionRequest, model: LoadedModel) -> BuiltPrompt:
         context_length = self._context(model, request.num_ctx)
         reserve = self._max_tokens(request.sampling.max_tokens)
-        return completion_prompt(request, model, context_length, min(reserve, context_length // 2))
+        self.repository.check(request)
+        block = functools.partial(self.repository.block, request, model)
+        return completion_prompt(
+            request, model, context_length, min(reserve, context_length // 2), block
+        )
 
     def _context(self, model: LoadedModel, num_ctx: int | None) -> int:
         length = model.engine.info.context_length

@@ -5,17 +5,21 @@ templated for this model's FIM family) is passed on as given, control-token spel
 included, because the client wrote the template; a *seed-format* prompt is parsed into the
 four variables, fitted into the context by cutting the prefix's start and the suffix's end,
 and rendered through the model's (or the request's) template, with user text kept plain.
+Other files' context (``repository``) is rendered first, and the current file's code fits
+in what it leaves.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codefill.errors import BadRequest, ContextOverflow
 from codefill.prompt.chat import ChatMessage, render_chat
 from codefill.prompt.fim import is_templated
 from codefill.prompt.meta import CodeContext, parse_prompt
+from codefill.prompt.repository import RepositoryPrompt
 from codefill.prompt.templates import PromptPart, Template, from_request_template
 from codefill.prompt.tokens import encode_parts
 from codefill.prompt.truncate import fit
@@ -23,7 +27,10 @@ from codefill.service.models import LoadedModel
 from codefill.service.requests import CompletionRequest
 from codefill.types import Tokenizer
 
-__all__ = ["BuiltPrompt", "chat_prompt", "completion_prompt"]
+__all__ = ["BuiltPrompt", "RepositorySource", "chat_prompt", "completion_prompt"]
+
+# the context block for the current file's code, given the prompt's room in tokens
+RepositorySource = Callable[[CodeContext, int], RepositoryPrompt]
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,11 @@ class BuiltPrompt:
 
 
 def completion_prompt(
-    request: CompletionRequest, model: LoadedModel, context_length: int, reserve: int
+    request: CompletionRequest,
+    model: LoadedModel,
+    context_length: int,
+    reserve: int,
+    repository: RepositorySource | None = None,
 ) -> BuiltPrompt:
     """The prompt for a completion, fitted into ``context_length - reserve`` tokens."""
     tokenizer = model.engine.tokenizer
@@ -56,10 +67,21 @@ def completion_prompt(
     if not template.uses("code_suffix"):
         context = dataclasses.replace(context, suffix="")
     frame = len(encode_parts(template.render(_variables(context, "", "")), tokenizer))
-    context, dropped = _fit(context, tokenizer, context_length - reserve - frame - 1)
-    parts = template.render(context.variables())
+    room = context_length - reserve - frame - 1
+    block = repository(context, room) if repository is not None else RepositoryPrompt()
+    context, dropped = _fit(context, tokenizer, room - _block_tokens(block, tokenizer))
+    variables = context.variables()
+    variables["code_prefix"] = block.prefix_head + context.prefix
+    parts = block.before + template.render(variables)
     built = BuiltPrompt(parts, tuple(encode_parts(parts, tokenizer)), context, dropped)
     return _checked(built, context_length)
+
+
+def _block_tokens(block: RepositoryPrompt, tokenizer: Tokenizer) -> int:
+    if not block.before and not block.prefix_head:
+        return 0
+    before = encode_parts(block.before, tokenizer)[0 if tokenizer.bos is None else 1 :]
+    return len(before) + len(tokenizer.tokenize(block.prefix_head, special=False))
 
 
 def chat_prompt(

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from codefill.engine.base import SamplingParams
 from codefill.prompt.chat import ChatMessage
 from codefill.prompt.meta import CodeContext
+from codefill.prompt.repository import ContextSnippet
 from codefill.service.supersession import Client
 
-__all__ = ["ChatRequest", "Client", "CompletionRequest"]
+__all__ = ["ChatRequest", "Client", "CompletionRequest", "ContextSnippet"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,8 @@ class CompletionRequest:
     ``postprocess`` None means the model's (or the server's) default. ``num_ctx`` caps the
     context this request may use. ``keep_alive`` is in seconds (negative: forever).
     ``code`` gives prefix and suffix as fields (llama.cpp's ``/infill``): it is used as it
-    is, and ``prompt`` is not parsed.
+    is, and ``prompt`` is not parsed. ``extra`` holds pieces of other files the client sent
+    (``input_extra``); ``memory`` False keeps the request out of the session memory.
     """
 
     model: str
@@ -34,6 +36,8 @@ class CompletionRequest:
     postprocess: bool | None = None
     client: Client = field(default_factory=Client)
     code: CodeContext | None = None
+    extra: tuple[ContextSnippet, ...] = ()
+    memory: bool | None = None
 
 
 @dataclass(frozen=True)

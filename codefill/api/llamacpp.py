@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from codefill.api.errors import openai_error_body
+from codefill.api.extra import snippets
 from codefill.api.llamacpp_schemas import InfillRequest
 from codefill.api.ollama import client_of
 from codefill.api.streaming import WatchedStreamingResponse, until_disconnect
@@ -51,6 +52,8 @@ async def infill(request: Request) -> Response:
             sampling=_sampling(body, 1 if body.warm_up else settings.default_max_tokens),
             postprocess=body.postprocess,
             client=client_of(request),
+            extra=snippets(body.input_extra),
+            memory=body.memory,
         )
     )
     request.state.run = run  # for the access log and the metrics
@@ -62,13 +65,13 @@ async def infill(request: Request) -> Response:
 
 
 def _code(body: InfillRequest) -> CodeContext:
-    """Other files' chunks go first, as llama.cpp puts them before the FIM prefix; the
-    text typed after the cursor (``prompt``) continues the prefix."""
-    extra = "".join(c.text if c.text.endswith("\n") else c.text + "\n" for c in body.input_extra)
+    """The text typed after the cursor (``prompt``) continues the prefix. The request names
+    no file, so the language is guessed from the other files' names; ``input_extra`` itself
+    goes to the service, which renders it in the model's repository layout."""
     names = [c.filename for c in body.input_extra if c.filename]
     return CodeContext(
         language=language_for_path(names[-1]) if names else "",
-        prefix=extra + body.input_prefix + body.prompt,
+        prefix=body.input_prefix + body.prompt,
         suffix=body.input_suffix,
     )
 

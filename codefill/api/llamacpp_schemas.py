@@ -6,18 +6,12 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictStr
 
+from codefill.api.extra import ExtraChunk
 from codefill.api.wire import Int, WireModel
 
 __all__ = ["ExtraChunk", "InfillRequest"]
 
 _INT32 = 2**31 - 1
-
-
-class ExtraChunk(WireModel):
-    """A piece of another file (llama.vim's ring buffer of context)."""
-
-    filename: StrictStr = ""
-    text: StrictStr = ""
 
 
 class InfillRequest(WireModel):
@@ -26,7 +20,7 @@ class InfillRequest(WireModel):
     The llama.cpp knobs codefill has no use for (``id_slot``, ``cache_prompt``,
     ``samplers``, ``n_indent``, ``t_max_prompt_ms``, ...) are accepted and ignored: the
     scheduler picks slots and reuses the KV cache by itself, and post-processing does
-    what ``n_indent`` does. ``postprocess`` is codefill's own field.
+    what ``n_indent`` does. ``postprocess`` and ``memory`` are codefill's own fields.
     """
 
     model: StrictStr = "default"
@@ -48,6 +42,7 @@ class InfillRequest(WireModel):
     t_max_predict_ms: Int | None = None
     response_fields: list[StrictStr] | None = None
     postprocess: StrictBool | None = None
+    memory: StrictBool | None = None
 
     @property
     def warm_up(self) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from codefill.api.extra import snippets
 from codefill.api.ollama_encoder import OllamaEncoder
 from codefill.api.ollama_schemas import ChatRequest, GenerateRequest, KeepAlive, Options
 from codefill.api.streaming import WatchedStreamingResponse, until_disconnect
@@ -59,6 +60,8 @@ async def generate(request: Request) -> Response:
             num_ctx=options.num_ctx,
             postprocess=body.postprocess,
             client=client_of(request),
+            extra=snippets(body.input_extra),
+            memory=body.memory,
         )
     )
     return await _answer(request, encoder, run, body.stream)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
+from codefill.api.extra import ExtraChunk
 from codefill.api.wire import Int, WireModel
 
 __all__ = ["ChatMessageIn", "ChatRequest", "GenerateRequest", "Options", "ShowRequest"]
@@ -34,7 +35,9 @@ class Options(WireModel):
 class GenerateRequest(WireModel):
     """``POST /api/generate``; ``prompt`` may carry the seed's header lines and markers.
 
-    ``postprocess`` is codefill's own field: false turns server-side cleanup off.
+    codefill's own fields: ``postprocess`` false turns server-side cleanup off;
+    ``input_extra`` gives other files' pieces (llama.cpp's shape); ``memory`` false keeps
+    the request out of the session memory.
     """
 
     model: StrictStr = "default"
@@ -48,6 +51,8 @@ class GenerateRequest(WireModel):
     options: Options | None = None
     postprocess: StrictBool | None = None
     t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
+    input_extra: list[ExtraChunk] = Field(default_factory=list)
+    memory: StrictBool | None = None
     format: Any = None
     images: Any = None
     context: Any = None

@@ -13,6 +13,7 @@ import time
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from codefill.api.extra import snippets
 from codefill.api.ollama import client_of
 from codefill.api.openai_encoder import OpenAIEncoder
 from codefill.api.openai_schemas import ChatCompletionRequest, CompletionRequest, Sampling
@@ -65,6 +66,8 @@ async def completions(request: Request) -> Response:
             suffix=body.suffix,
             postprocess=body.postprocess,
             client=client_of(request),
+            extra=snippets(body.input_extra),
+            memory=body.memory,
         )
     )
     return await _answer(request, OpenAIEncoder(body.model, run, chat=False), run, body)

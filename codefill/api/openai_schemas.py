@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictStr, field_validator
 
+from codefill.api.extra import ExtraChunk
 from codefill.api.wire import Int, WireModel
 
 __all__ = [
@@ -76,7 +77,9 @@ class ChatCompletionRequest(Sampling):
 class CompletionRequest(Sampling):
     """``POST /completions`` and ``/v1/completions`` (legacy, FIM through ``suffix``).
 
-    ``postprocess`` is codefill's own field: false turns server-side cleanup off.
+    codefill's own fields: ``postprocess`` false turns server-side cleanup off;
+    ``input_extra`` gives other files' pieces (llama.cpp's shape); ``memory`` false keeps
+    the request out of the session memory.
     """
 
     prompt: StrictStr | Annotated[list[StrictStr], Field(min_length=1, max_length=1)]
@@ -84,6 +87,8 @@ class CompletionRequest(Sampling):
     echo: StrictBool = False
     postprocess: StrictBool | None = None
     t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
+    input_extra: list[ExtraChunk] = Field(default_factory=list)
+    memory: StrictBool | None = None
 
     @field_validator("echo")
     @classmethod

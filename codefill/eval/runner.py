@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from codefill.eval.execute import Outcome, run_program, sandbox
 from codefill.eval.metrics import TaskResult, edit_similarity, exact_match, summarize
 from codefill.eval.progress import Progress
 from codefill.eval.report import markdown_report, markdown_table, results_json, write_text
-from codefill.eval.server import running_server
+from codefill.eval.server import serving
 from codefill.eval.tasks import Task, human_eval_tasks, load_tasks, select
 
 __all__ = ["EvalConfig", "evaluate", "run_eval"]
@@ -129,15 +128,6 @@ def _body(job: Job, num_predict: int) -> dict[str, Any]:
     )
 
 
-@contextlib.contextmanager
-def _server(config: EvalConfig) -> Iterator[str]:
-    if config.server is not None:
-        yield config.server.rstrip("/")
-    else:
-        with running_server(config.config) as url:
-            yield url
-
-
 def _tasks(config: EvalConfig) -> tuple[list[Task], str]:
     if config.data is not None:
         tasks, source = load_tasks(config.data), str(config.data)
@@ -165,7 +155,10 @@ def run_eval(config: EvalConfig) -> int:
         file=sys.stderr,
     )
     started = time.monotonic()
-    with _server(config) as url, httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT) as client:
+    with (
+        serving(config.server, config.config) as url,
+        httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT) as client,
+    ):
         context["server"] = url
         wait_healthy(client, timeout=60.0)
         for model in config.models:

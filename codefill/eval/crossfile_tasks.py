@@ -201,6 +201,8 @@ def _task(
     body = text.strip()
     if not 8 <= len(body) <= 100 or body.startswith(("#", "import ", "from ")):
         return None
+    if text[:column].strip():  # not at the line's start: the cursor goes before the space,
+        column = len(text[:column].rstrip())  # as a prompt ending in a space misleads BPE models
     start = max(0, line - BEFORE)
     prefix = "".join(lines[start:line]) + text[:column]
     suffix = "\n" + "".join(lines[line + 1 : line + 1 + AFTER])
@@ -229,7 +231,7 @@ def _task(
         defined_in=target.path,
         prefix=prefix,
         suffix=suffix,
-        middle=text[column:],
+        middle=text[column:].strip(),
         visits=tuple(visits),
         warmup=warmup,
     )

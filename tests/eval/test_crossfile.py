@@ -46,7 +46,7 @@ def test_tasks_are_lines_using_a_name_from_another_module(package: Path) -> None
     tasks = tasks_of(package)
     assert set(tasks) == {"mypkg/views.py:36", "mypkg/views.py:71"}
     direct, through_module = tasks["mypkg/views.py:36"], tasks["mypkg/views.py:71"]
-    assert direct.prefix.endswith("def show(raw):\n    title = ")
+    assert direct.prefix.endswith("def show(raw):\n    title =")  # no space at the end
     assert direct.middle == "normalize_title(raw)"
     assert through_module.prefix.endswith("    return helpers.")
     assert through_module.middle == "normalize_title(raw)"

@@ -11,11 +11,14 @@ and prompt tokens, with ratios to the way without context.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,10 +136,13 @@ def _replay_all(
     jobs = [(index, task, way) for index, task in enumerate(tasks) for way in WAYS]
     progress = Progress(len(jobs))
 
+    journal = _journal(config.out)
+
     def one(job: tuple[int, CrossFileTask, str]) -> CrossFileResult:
         index, task, way = job
         session = f"eval-{run}-{index}-{way}"
         result = replay(client, config.model, task, way, session, config.num_predict)
+        journal(result)
         progress.advance(result.exact_match)
         return result
 
@@ -150,3 +156,20 @@ def _replay_all(
                 raise
     finally:
         progress.close()
+
+
+def _journal(out: Path | None) -> Callable[[CrossFileResult], None]:
+    """Each result as a JSON line beside ``out`` as it comes (``OUT.partial.jsonl``), so a
+    run of hours that dies keeps what it measured."""
+    if out is None:
+        return lambda result: None
+    path = out.with_name(out.name + ".partial.jsonl")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("", encoding="utf-8")
+    lock = threading.Lock()
+
+    def write(result: CrossFileResult) -> None:
+        with lock, path.open("a", encoding="utf-8") as file:
+            file.write(json.dumps(dataclasses.asdict(result), ensure_ascii=False) + "\n")
+
+    return write

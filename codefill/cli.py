@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from codefill import __version__
@@ -47,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--config", help="TOML configuration file (also CODEFILL_CONFIG)")
     render.add_argument("--model", default="default", help="model name (default: default)")
+    render.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="another file to show the model, as input_extra would (repeat for several)",
+    )
 
     evaluate = commands.add_parser("eval", help="score a server on fill-in-the-middle benchmarks")
     eval_command.add_arguments(evaluate)
@@ -71,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(settings)
-    return _render(settings, args.model)
+    return _render(settings, args.model, args.context)
 
 
 def _serve(settings: Settings) -> int:
@@ -111,18 +119,23 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
-def _render(settings: Settings, model: str) -> int:
+def _render(settings: Settings, model: str, context: Sequence[str]) -> int:
     from codefill.prompt.templates import parts_text
     from codefill.service.models import ModelManager
-    from codefill.service.requests import CompletionRequest
+    from codefill.service.requests import CompletionRequest, ContextSnippet
     from codefill.service.serving import Serving
 
-    prompt = sys.stdin.read()
+    try:
+        extra = tuple(ContextSnippet(path, Path(path).read_text()) for path in context)
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"codefill: cannot read a context file: {error}", file=sys.stderr)
+        return 1
+    request = CompletionRequest(model, sys.stdin.read(), extra=extra)
 
     async def render() -> str:
         manager = ModelManager(settings)
         try:
-            _, built = await Serving(manager).render(CompletionRequest(model, prompt))
+            _, built = await Serving(manager).render(request)
             return parts_text(built.parts)
         finally:
             await manager.close()

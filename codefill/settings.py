@@ -69,6 +69,7 @@ class ModelConfig(_Strict):
     retries: int = Field(default=2, ge=0, le=16)  # other replicas to try before the first token
     postprocess: bool | None = None
     token_healing: bool | None = None  # None: the server's setting
+    memory: bool | None = None  # false: no session memory for this model
 
     @field_validator("builtin")
     @classmethod
@@ -119,10 +120,19 @@ class Settings(_Strict):
     typeahead: bool = True
     postprocess: bool = True
     token_healing: bool = True  # completions only; chat never heals (docs/token-healing.md)
+    # repository context (docs/repository-context.md): session memory and the token budget
+    memory: bool = True
+    memory_by_address: bool = True  # without X-Codefill-Session: address + User-Agent
+    memory_sessions: int = Field(default=64, ge=1)
+    memory_session_chars: int = Field(default=256 * 1024, ge=1024)
+    memory_ttl_seconds: float = Field(default=3600.0, gt=0)
+    memory_chunk_lines: int = Field(default=24, ge=8, le=400)
+    context_tokens: int = Field(default=1024, ge=0)
     # limits: every one is refused with a 4xx in the endpoint's dialect
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=64, ge=2)
     max_string_chars: int = Field(default=1024 * 1024, ge=1024)  # any one string
+    max_context_snippets: int = Field(default=64, ge=0)  # input_extra items per request
     max_tokens_limit: int = Field(default=4096, ge=1)
     max_generation_seconds: float = Field(default=120.0, gt=0)
     # access

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictStr
 
+from codefill.api.extra import ExtraChunk, snippets
 from codefill.api.wire import Int, WireModel
 from codefill.service.requests import (
     Client,
     CompletionRequest,
-    ContextFile,
     Dialect,
     SamplingFields,
 )
@@ -21,20 +21,14 @@ __all__ = ["ExtraChunk", "InfillBody"]
 _INT32 = 2**31 - 1
 
 
-class ExtraChunk(WireModel):
-    """A piece of another file (llama.vim's ring buffer of context)."""
-
-    filename: StrictStr = ""
-    text: StrictStr = ""
-
-
 class InfillBody(WireModel):
     """``POST /infill``: prefix and suffix as fields, ``prompt`` typed after the cursor.
 
     The llama.cpp knobs codefill has no use for (``id_slot``, ``cache_prompt``,
     ``samplers``, ``n_indent``, ``t_max_prompt_ms``, ...) are accepted and ignored: the
     scheduler picks slots and reuses the KV cache by itself, and post-processing does
-    what ``n_indent`` does. ``postprocess`` and ``token_healing`` are codefill's own.
+    what ``n_indent`` does. ``postprocess``, ``token_healing`` and ``memory`` are codefill's
+    own fields.
     """
 
     model: StrictStr = "default"
@@ -57,6 +51,7 @@ class InfillBody(WireModel):
     response_fields: list[StrictStr] | None = None
     postprocess: StrictBool | None = None
     token_healing: StrictBool | None = None
+    memory: StrictBool | None = None
 
     @property
     def warm_up(self) -> bool:
@@ -84,7 +79,8 @@ class InfillBody(WireModel):
             ),
             prefix=self.input_prefix + self.prompt,
             suffix=self.input_suffix,
-            extra=tuple(ContextFile(c.filename, c.text) for c in self.input_extra),
+            extra=snippets(self.input_extra),
+            memory=self.memory,
             postprocess=self.postprocess,
             token_healing=self.token_healing,
             client=client,

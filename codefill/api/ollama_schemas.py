@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
+from codefill.api.extra import ExtraChunk, snippets
 from codefill.api.wire import Int, WireModel
 from codefill.durations import parse_duration
 from codefill.errors import BadRequest
@@ -72,8 +73,10 @@ def keep_alive_seconds(value: KeepAlive) -> float | None:
 class GenerateBody(WireModel):
     """``POST /api/generate``; ``prompt`` may carry the seed's header lines and markers.
 
-    ``postprocess`` and ``token_healing`` are codefill's own fields: false turns
-    server-side cleanup, or token healing at a mid-word cursor, off.
+    codefill's own fields: ``postprocess`` false turns server-side cleanup off;
+    ``token_healing`` false turns token healing at a mid-word cursor off; ``input_extra``
+    gives other files' pieces (llama.cpp's shape); ``memory`` false keeps the request out
+    of the session memory.
     """
 
     model: StrictStr = "default"
@@ -88,6 +91,8 @@ class GenerateBody(WireModel):
     postprocess: StrictBool | None = None
     token_healing: StrictBool | None = None
     t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
+    input_extra: list[ExtraChunk] = Field(default_factory=list)
+    memory: StrictBool | None = None
     format: Any = None
     images: Any = None
     context: Any = None
@@ -112,6 +117,8 @@ class GenerateBody(WireModel):
             num_ctx=options.num_ctx,
             postprocess=self.postprocess,
             token_healing=self.token_healing,
+            extra=snippets(self.input_extra),
+            memory=self.memory,
             client=client,
         )
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictStr, field_validator
 
+from codefill.api.extra import ExtraChunk, snippets
 from codefill.api.wire import Int, WireModel
 from codefill.prompt.chat import ChatMessage
 from codefill.service.requests import (
@@ -112,8 +113,10 @@ class ChatCompletionBody(SamplingBody):
 class CompletionBody(SamplingBody):
     """``POST /completions`` and ``/v1/completions`` (legacy, FIM through ``suffix``).
 
-    ``postprocess`` and ``token_healing`` are codefill's own fields: false turns
-    server-side cleanup, or token healing at a mid-word cursor, off.
+    codefill's own fields: ``postprocess`` false turns server-side cleanup off;
+    ``token_healing`` false turns token healing at a mid-word cursor off; ``input_extra``
+    gives other files' pieces (llama.cpp's shape); ``memory`` false keeps the request out
+    of the session memory.
     """
 
     prompt: StrictStr | Annotated[list[StrictStr], Field(min_length=1, max_length=1)]
@@ -122,6 +125,8 @@ class CompletionBody(SamplingBody):
     postprocess: StrictBool | None = None
     token_healing: StrictBool | None = None
     t_max_predict_ms: Annotated[Int | None, Field(ge=1)] = None
+    input_extra: list[ExtraChunk] = Field(default_factory=list)
+    memory: StrictBool | None = None
 
     @field_validator("echo")
     @classmethod
@@ -139,5 +144,7 @@ class CompletionBody(SamplingBody):
             suffix=self.suffix,
             postprocess=self.postprocess,
             token_healing=self.token_healing,
+            extra=snippets(self.input_extra),
+            memory=self.memory,
             client=client,
         )

@@ -14,7 +14,7 @@ from codefill.prompt.languages import language_for_id, language_for_path
 from codefill.service.requests import (
     Client,
     CompletionRequest,
-    ContextFile,
+    ContextSnippet,
     Dialect,
     SamplingFields,
 )
@@ -75,18 +75,18 @@ class Segments(WireModel):
     clipboard: StrictStr | None = None
     edit_history: EditHistory | None = None
 
-    def context_files(self) -> tuple[ContextFile, ...]:
+    def context_files(self) -> tuple[ContextSnippet, ...]:
         """Declarations and snippets, in priority order, whole, within the budget."""
         candidates = [
             *(self.declarations or ()),
             *(self.relevant_snippets_from_changed_files or ()),
             *(self.relevant_snippets_from_recently_opened_files or ()),
         ]
-        chosen: list[ContextFile] = []
+        chosen: list[ContextSnippet] = []
         left = CONTEXT_BUDGET_CHARS
         for item in candidates:
             if item.body.strip() and len(item.body) <= left:
-                chosen.append(ContextFile(item.filepath, _lf(item.body)))
+                chosen.append(ContextSnippet(item.filepath, _lf(item.body)))
                 left -= len(item.body)
         return tuple(chosen)
 

@@ -38,6 +38,7 @@ class Completion:
     done_reason: str | None = None
     output_tokens: int | None = None
     error: str | None = None
+    timings: dict[str, Any] | None = None  # the final line's ``timings`` (codefill's)
 
 
 def fim_prompt(prefix: str, suffix: str) -> str:
@@ -77,7 +78,9 @@ def _error_message(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}: {message or response.text.strip()[:200]}"
 
 
-def complete(client: httpx.Client, body: dict[str, Any]) -> Completion:
+def complete(
+    client: httpx.Client, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Completion:
     """Send one request and read its NDJSON stream; request-level failures become ``error``.
 
     Raises :class:`HarnessError` only when the server cannot be reached at all, since then
@@ -87,7 +90,7 @@ def complete(client: httpx.Client, body: dict[str, Any]) -> Completion:
     first: float | None = None
     start = time.perf_counter()
     try:
-        with client.stream("POST", "/api/generate", json=body) as reply:
+        with client.stream("POST", "/api/generate", json=body, headers=headers) as reply:
             if reply.status_code != 200:
                 reply.read()
                 return Completion("", error=_error_message(reply))
@@ -110,6 +113,7 @@ def complete(client: httpx.Client, body: dict[str, Any]) -> Completion:
                         latency=time.perf_counter() - start,
                         done_reason=message.get("done_reason"),
                         output_tokens=message.get("output_tokens"),
+                        timings=message.get("timings"),
                     )
     except httpx.ConnectError as error:
         raise HarnessError(f"cannot reach the server at {client.base_url}: {error}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["add_arguments", "run"]
 
@@ -35,7 +36,12 @@ post-processing setting. With --typing, the typing benchmark: each task's middle
 cut at a seeded random point inside a word, the typed part joins the prefix, and the same
 tasks are scored three ways: cursor at line start, mid-word without token healing, and
 mid-word with it. Exit status 0 when the run completed, whatever the scores; 1 when it
-could not (bad data file, server would not start, unknown model)."""
+could not (bad data file, server would not start, unknown model).
+
+--cross-file instead builds tasks from real packages installed from PyPI at pinned
+versions (lines that use a name defined in another module of the package), replays an
+editor session for each, and compares no context, the server's session memory and
+explicit input_extra (docs/repository-context.md)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -104,6 +110,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=0, metavar="S", help="seed for --limit (default 0)"
     )
     parser.add_argument(
+        "--cross-file",
+        action="store_true",
+        help="the cross-file benchmark (packages from PyPI; no data file) instead",
+    )
+    parser.add_argument(
+        "--package",
+        action="append",
+        dest="packages",
+        metavar="NAME",
+        help="with --cross-file: only this package's import name (repeat for several)",
+    )
+    parser.add_argument(
         "--out", type=Path, metavar="FILE", help="write every result and the summary as JSON"
     )
     parser.add_argument(
@@ -114,29 +132,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when the run completed, whatever the scores; 1 when it could not."""
     from codefill.eval.errors import HarnessError
-    from codefill.eval.runner import EvalConfig, run_eval
 
-    config = EvalConfig(
-        data=args.data,
-        server=args.server,
-        config=args.config,
-        models=tuple(args.models or ["default"]),
-        postprocess=_POSTPROCESS[args.postprocess],
-        num_predict=args.num_predict,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        limit=args.limit,
-        seed=args.seed,
-        out=args.out,
-        markdown=args.markdown,
-        healing=_HEALING[args.healing],
-        typing=args.typing,
-    )
     try:
-        return run_eval(config)
+        if args.cross_file:
+            return _cross_file(args)
+        return _human_eval(args)
     except HarnessError as error:
         print(f"codefill eval: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("codefill eval: interrupted", file=sys.stderr)
         return 130
+
+
+def _cross_file(args: argparse.Namespace) -> int:
+    from codefill.eval.crossfile import CrossFileConfig, run_crossfile
+    from codefill.eval.errors import HarnessError
+
+    if args.data is not None or len(args.models or []) > 1:
+        raise HarnessError("--cross-file takes no data file and one --model")
+    config = CrossFileConfig(
+        model=(args.models or ["default"])[0],
+        packages=tuple(args.packages or ()),
+        **_shared(args),
+    )
+    return run_crossfile(config)
+
+
+def _human_eval(args: argparse.Namespace) -> int:
+    from codefill.eval.runner import EvalConfig, run_eval
+
+    config = EvalConfig(
+        data=args.data,
+        models=tuple(args.models or ["default"]),
+        postprocess=_POSTPROCESS[args.postprocess],
+        timeout=args.timeout,
+        healing=_HEALING[args.healing],
+        typing=args.typing,
+        **_shared(args),
+    )
+    return run_eval(config)
+
+
+def _shared(args: argparse.Namespace) -> dict[str, Any]:
+    """The arguments both benchmarks take, by their config field names."""
+    names = ("server", "config", "num_predict", "concurrency", "limit", "seed", "out", "markdown")
+    return {name: getattr(args, name) for name in names}

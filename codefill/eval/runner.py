@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from codefill.eval.execute import Outcome, run_program, sandbox
 from codefill.eval.metrics import TaskResult, edit_similarity, exact_match, summarize
 from codefill.eval.progress import Progress
 from codefill.eval.report import markdown_report, markdown_table, results_json, write_text
-from codefill.eval.server import running_server
+from codefill.eval.server import serving
 from codefill.eval.tasks import Task, human_eval_tasks, load_tasks, select
 from codefill.eval.variants import Variant, cut_mid_word, rotated, variants
 
@@ -153,15 +152,6 @@ def make_jobs(tasks: Sequence[Task], config: EvalConfig) -> list[Job]:
     ]
 
 
-@contextlib.contextmanager
-def _server(config: EvalConfig) -> Iterator[str]:
-    if config.server is not None:
-        yield config.server.rstrip("/")
-    else:
-        with running_server(config.config) as url:
-            yield url
-
-
 def _tasks(config: EvalConfig) -> tuple[list[Task], str, int]:
     """The tasks to run, where they came from, and how many the typing benchmark left out
     (no word of two characters to put the cursor in)."""
@@ -200,7 +190,10 @@ def run_eval(config: EvalConfig) -> int:
         file=sys.stderr,
     )
     started = time.monotonic()
-    with _server(config) as url, httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT) as client:
+    with (
+        serving(config.server, config.config) as url,
+        httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT) as client,
+    ):
         context["server"] = url
         wait_healthy(client, timeout=60.0)
         for model in config.models:

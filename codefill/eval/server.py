@@ -15,7 +15,7 @@ import httpx
 from codefill.eval.client import wait_healthy
 from codefill.eval.errors import HarnessError
 
-__all__ = ["free_port", "running_server"]
+__all__ = ["free_port", "running_server", "serving"]
 
 START_TIMEOUT = 300.0  # the first load of a built-in model assembles it from its packages
 
@@ -79,3 +79,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@contextlib.contextmanager
+def serving(server: str | None, config: Path | None) -> Iterator[str]:
+    """The URL of the server given, or of one started for the block with ``config``."""
+    if server is not None:
+        yield server.rstrip("/")
+    else:
+        with running_server(config) as url:
+            yield url

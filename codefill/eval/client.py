@@ -14,7 +14,7 @@ from codefill.eval.errors import HarnessError
 
 __all__ = [
     "REQUEST_TIMEOUT",
-    "Completion",
+    "Answer",
     "complete",
     "fim_prompt",
     "load_model",
@@ -28,7 +28,7 @@ REQUEST_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
 
 
 @dataclass(frozen=True)
-class Completion:
+class Answer:
     """One streamed answer. ``ttft`` is the time to the first streamed line that carries text
     (or to the final line when the completion is empty); times are seconds from sending."""
 
@@ -80,7 +80,7 @@ def _error_message(response: httpx.Response) -> str:
 
 def complete(
     client: httpx.Client, body: dict[str, Any], headers: dict[str, str] | None = None
-) -> Completion:
+) -> Answer:
     """Send one request and read its NDJSON stream; request-level failures become ``error``.
 
     Raises :class:`HarnessError` only when the server cannot be reached at all, since then
@@ -93,21 +93,21 @@ def complete(
         with client.stream("POST", "/api/generate", json=body, headers=headers) as reply:
             if reply.status_code != 200:
                 reply.read()
-                return Completion("", error=_error_message(reply))
+                return Answer("", error=_error_message(reply))
             for line in reply.iter_lines():
                 if not line.strip():
                     continue
                 message = json.loads(line)
                 if not isinstance(message, dict):
-                    return Completion("".join(pieces), error=f"unexpected line: {line[:200]}")
+                    return Answer("".join(pieces), error=f"unexpected line: {line[:200]}")
                 if "error" in message:
-                    return Completion("".join(pieces), error=str(message["error"]))
+                    return Answer("".join(pieces), error=str(message["error"]))
                 text = message.get("response") or ""
                 if first is None and (text or message.get("done")):
                     first = time.perf_counter() - start
                 pieces.append(text)
                 if message.get("done"):
-                    return Completion(
+                    return Answer(
                         "".join(pieces),
                         ttft=first,
                         latency=time.perf_counter() - start,
@@ -118,8 +118,8 @@ def complete(
     except httpx.ConnectError as error:
         raise HarnessError(f"cannot reach the server at {client.base_url}: {error}") from None
     except (httpx.HTTPError, json.JSONDecodeError) as error:
-        return Completion("".join(pieces), error=f"{type(error).__name__}: {error}")
-    return Completion("".join(pieces), error="the stream ended without a final line")
+        return Answer("".join(pieces), error=f"{type(error).__name__}: {error}")
+    return Answer("".join(pieces), error="the stream ended without a final line")
 
 
 def load_model(client: httpx.Client, model: str) -> None:

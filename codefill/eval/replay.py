@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from codefill.eval.client import Completion, complete
+from codefill.eval.client import Answer, complete
 from codefill.eval.crossfile_tasks import CrossFileTask, Visit
 from codefill.eval.metrics import edit_similarity
 
@@ -96,7 +96,7 @@ def replay(
     return score_line(task, way, complete(client, body, headers))
 
 
-def score_line(task: CrossFileTask, way: str, answer: Completion) -> CrossFileResult:
+def score_line(task: CrossFileTask, way: str, answer: Answer) -> CrossFileResult:
     if answer.error is not None:
         return _failed(task, way, answer.error)
     line = answer.text.split("\n", 1)[0].strip()

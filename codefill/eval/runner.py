@@ -16,7 +16,7 @@ import httpx
 
 from codefill.eval.client import (
     REQUEST_TIMEOUT,
-    Completion,
+    Answer,
     complete,
     load_model,
     request_body,
@@ -31,7 +31,7 @@ from codefill.eval.server import serving
 from codefill.eval.tasks import Task, human_eval_tasks, load_tasks, select
 from codefill.eval.variants import Variant, cut_mid_word, rotated, variants
 
-__all__ = ["EvalConfig", "evaluate", "make_jobs", "request_body_for", "run_eval"]
+__all__ = ["EvalConfig", "evaluate", "make_attempts", "request_body_for", "run_eval"]
 
 EXECUTION_WORKERS = 2  # test programs are cheap; more would only slow the server's threads
 
@@ -57,47 +57,49 @@ class EvalConfig:
 
 
 @dataclass(frozen=True)
-class Job:
+class Attempt:
+    """One request the run makes: a task (as a variant cuts it) for a model and setting."""
+
     model: str
     postprocess: bool
     task: Task
     variant: Variant = dataclasses.field(default_factory=Variant)
 
 
-def score(job: Job, completion: Completion, outcome: Outcome | None) -> TaskResult:
+def score(attempt: Attempt, completion: Answer, outcome: Outcome | None) -> TaskResult:
     """A task's result; a failed request counts as a failed task with nothing executed."""
     if completion.error is not None or outcome is None:
         status, detail = "error", completion.error or "no completion"
     else:
         status, detail = outcome.status, outcome.detail
     return TaskResult(
-        model=job.model,
-        postprocess=job.postprocess,
-        task_id=job.task.task_id,
+        model=attempt.model,
+        postprocess=attempt.postprocess,
+        task_id=attempt.task.task_id,
         completion=completion.text,
         status=status,
-        exact_match=exact_match(completion.text, job.task.middle),
-        edit_similarity=edit_similarity(completion.text, job.task.middle),
+        exact_match=exact_match(completion.text, attempt.task.middle),
+        edit_similarity=edit_similarity(completion.text, attempt.task.middle),
         ttft=completion.ttft,
         latency=completion.latency,
         output_tokens=completion.output_tokens,
         done_reason=completion.done_reason,
         detail=detail,
-        setting=job.variant.label,
+        setting=attempt.variant.label,
     )
 
 
-def _check(job: Job, completion: Completion, timeout: float) -> TaskResult:
+def _check(attempt: Attempt, completion: Answer, timeout: float) -> TaskResult:
     if completion.error is not None:
-        return score(job, completion, None)
-    return score(job, completion, run_program(job.task.program(completion.text), timeout))
+        return score(attempt, completion, None)
+    return score(attempt, completion, run_program(attempt.task.program(completion.text), timeout))
 
 
 def evaluate(
-    client: httpx.Client, jobs: Sequence[Job], config: EvalConfig, progress: Progress
+    client: httpx.Client, attempts: Sequence[Attempt], config: EvalConfig, progress: Progress
 ) -> list[TaskResult]:
     """Requests run ``config.concurrency`` at a time; each finished completion is executed in
-    a second small pool, so the server is never idle while tests run. Results keep job order."""
+    a second small pool, so the server is never idle while tests run. Results keep attempt order."""
     results: dict[int, TaskResult] = {}
 
     def finished(index: int, future: Future[TaskResult]) -> None:
@@ -109,14 +111,14 @@ def evaluate(
         ThreadPoolExecutor(EXECUTION_WORKERS) as executions,
     ):
         pending = {
-            requests.submit(complete, client, request_body_for(job, config.num_predict)): index
-            for index, job in enumerate(jobs)
+            requests.submit(complete, client, request_body_for(attempt, config.num_predict)): index
+            for index, attempt in enumerate(attempts)
         }
         checks: list[Future[TaskResult]] = []
         try:
             for future in as_completed(pending):
                 index = pending[future]
-                check = executions.submit(_check, jobs[index], future.result(), config.timeout)
+                check = executions.submit(_check, attempts[index], future.result(), config.timeout)
                 check.add_done_callback(functools.partial(finished, index))
                 checks.append(check)
         except BaseException:
@@ -124,27 +126,27 @@ def evaluate(
             raise
         for check in checks:
             check.result()
-    return [results[index] for index in range(len(jobs))]
+    return [results[index] for index in range(len(attempts))]
 
 
-def request_body_for(job: Job, num_predict: int) -> dict[str, Any]:
-    task = job.task
+def request_body_for(attempt: Attempt, num_predict: int) -> dict[str, Any]:
+    task = attempt.task
     return request_body(
-        job.model,
+        attempt.model,
         task.prefix,
         task.suffix,
         num_predict=num_predict,
-        postprocess=job.postprocess,
-        token_healing=job.variant.healing,
+        postprocess=attempt.postprocess,
+        token_healing=attempt.variant.healing,
     )
 
 
-def make_jobs(tasks: Sequence[Task], config: EvalConfig) -> list[Job]:
+def make_attempts(tasks: Sequence[Task], config: EvalConfig) -> list[Attempt]:
     """Every task under every model, post-processing setting and variant; a task's variants
     are asked one after another, in an order that rotates from task to task."""
     kinds = variants(config.typing, config.healing)
     return [
-        Job(model, post, variant.task(task, config.seed), variant)
+        Attempt(model, post, variant.task(task, config.seed), variant)
         for model in config.models
         for post in config.postprocess
         for index, task in enumerate(tasks)
@@ -172,7 +174,7 @@ def run_eval(config: EvalConfig) -> int:
     if not tasks:
         raise HarnessError("no task has a word to put the cursor in")
     isolation = sandbox()
-    jobs = make_jobs(tasks, config)
+    attempts = make_attempts(tasks, config)
     context: dict[str, Any] = {
         "data": source,
         "tasks": len(tasks),
@@ -198,9 +200,9 @@ def run_eval(config: EvalConfig) -> int:
         wait_healthy(client, timeout=60.0)
         for model in config.models:
             load_model(client, model)
-        progress = Progress(len(jobs))
+        progress = Progress(len(attempts))
         try:
-            results = evaluate(client, jobs, config, progress)
+            results = evaluate(client, attempts, config, progress)
         finally:
             progress.close()
     if results and all(result.status == "error" for result in results):

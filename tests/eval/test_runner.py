@@ -12,7 +12,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from codefill.eval.progress import Progress
-from codefill.eval.runner import EvalConfig, Job, evaluate
+from codefill.eval.runner import Attempt, EvalConfig, evaluate
 from codefill.eval.server import free_port
 from codefill.eval.tasks import Task
 
@@ -25,14 +25,14 @@ WRONG = Task(
 
 
 def test_evaluate_requests_executes_and_scores_in_job_order(fake_app: Callable[..., Any]) -> None:
-    jobs = [Job("default", post, task) for post in (True, False) for task in (WRONG, RIGHT)]
-    jobs.append(Job("missing", True, RIGHT))
+    attempts = [Attempt("default", post, task) for post in (True, False) for task in (WRONG, RIGHT)]
+    attempts.append(Attempt("missing", True, RIGHT))
     stream = io.StringIO()
-    progress = Progress(len(jobs), stream)
+    progress = Progress(len(attempts), stream)
     with TestClient(fake_app(reply=REPLY)) as client:
-        results = evaluate(client, jobs, EvalConfig(num_predict=16), progress)
+        results = evaluate(client, attempts, EvalConfig(num_predict=16), progress)
     assert [(r.task_id, r.postprocess) for r in results] == [
-        (job.task.task_id, job.postprocess) for job in jobs
+        (attempt.task.task_id, attempt.postprocess) for attempt in attempts
     ]
     assert [r.status for r in results] == ["failed", "passed", "failed", "passed", "error"]
     wrong, right = results[0], results[1]

@@ -6,7 +6,7 @@ import re
 
 from codefill.eval.metrics import TaskResult, summarize
 from codefill.eval.report import markdown_table
-from codefill.eval.runner import EvalConfig, make_jobs, request_body_for
+from codefill.eval.runner import EvalConfig, make_attempts, request_body_for
 from codefill.eval.tasks import Task
 from codefill.eval.variants import Variant, cut_mid_word, mid_word_positions, rotated, variants
 
@@ -51,21 +51,21 @@ def test_each_variant_goes_first_in_turn() -> None:
     assert [rotated(kinds, i)[0] for i in range(4)] == [kinds[0], kinds[1], kinds[2], kinds[0]]
 
 
-def test_jobs_of_a_typing_run_ask_each_task_three_ways() -> None:
+def test_attempts_of_a_typing_run_ask_each_task_three_ways() -> None:
     second = Task("t/3", "f", "", "", "    return 1\n", "")
-    jobs = make_jobs([TASK, second], EvalConfig(postprocess=(True,), typing=True, seed=5))
-    assert len(jobs) == 6
-    assert [job.variant.label for job in jobs[3:]] == [
+    attempts = make_attempts([TASK, second], EvalConfig(postprocess=(True,), typing=True, seed=5))
+    assert len(attempts) == 6
+    assert [attempt.variant.label for attempt in attempts[3:]] == [
         "mid-word, healing off",
         "mid-word, healing on",
         "line start",
     ]
-    by_label = {job.variant.label: job for job in jobs[:3]}
+    by_label = {attempt.variant.label: attempt for attempt in attempts[:3]}
     assert by_label["line start"].task == TASK
     assert by_label["mid-word, healing on"].task == cut_mid_word(TASK, 5)
     assert request_body_for(by_label["mid-word, healing off"], 16)["token_healing"] is False
     assert request_body_for(by_label["mid-word, healing on"], 16)["token_healing"] is True
-    assert "token_healing" not in request_body_for(make_jobs([TASK], EvalConfig())[0], 16)
+    assert "token_healing" not in request_body_for(make_attempts([TASK], EvalConfig())[0], 16)
 
 
 def test_the_table_shows_the_setting_when_a_run_compares_variants() -> None:

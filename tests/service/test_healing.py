@@ -9,7 +9,7 @@ from codefill.engine.fake import FakeEngine
 from codefill.engine.remote import RemoteEngine
 from codefill.prompt.chat import ChatMessage
 from codefill.service.models import ModelManager
-from codefill.service.requests import ChatRequest, CompletionRequest
+from codefill.service.requests import ChatRequest, CompletionRequest, ContextSnippet
 from codefill.service.serving import Serving
 from codefill.settings import ModelConfig, Settings
 
@@ -95,3 +95,12 @@ async def test_a_cursor_at_the_start_of_a_line_is_left_alone() -> None:
     completions = serving()
     job = await last_job(completions, CompletionRequest("m", "def f():\n <SUF> x\n <MID>"))
     assert job.retype == b"" and job.tokens[-1] == ord("\n")
+
+
+async def test_other_files_context_before_the_prefix_leaves_the_cursor_where_it_was() -> None:
+    completions = serving()
+    extra = (ContextSnippet("util.py", "def helper():\n    return 1\n"),)
+    request = CompletionRequest("m", "# Path: main.py\n" + PROMPT, extra=extra)
+    job = await last_job(completions, request)
+    assert job.retype == b" r" and job.backed_off == 2
+    assert "def helper()" in job.text and job.text.endswith("    r")

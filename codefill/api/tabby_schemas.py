@@ -76,7 +76,8 @@ class Segments(WireModel):
     edit_history: EditHistory | None = None
 
     def context_files(self) -> tuple[ContextSnippet, ...]:
-        """Declarations and snippets, in priority order, whole, within the budget."""
+        """Declarations, snippets and the clipboard, in priority order, whole, within the
+        budget (the clipboard is text the user copied, likely to be pasted near the cursor)."""
         candidates = [
             *(self.declarations or ()),
             *(self.relevant_snippets_from_changed_files or ()),
@@ -88,6 +89,9 @@ class Segments(WireModel):
             if item.body.strip() and len(item.body) <= left:
                 chosen.append(ContextSnippet(item.filepath, _lf(item.body)))
                 left -= len(item.body)
+        clipboard = self.clipboard or ""
+        if clipboard.strip() and len(clipboard) <= left:
+            chosen.append(ContextSnippet("clipboard", _lf(clipboard)))
         return tuple(chosen)
 
 

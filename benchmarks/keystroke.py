@@ -12,6 +12,8 @@ each burst on every system in turn (the order rotates from burst to burst):
 
 * codefill with KV reuse, supersession, type-ahead and token healing (the defaults);
 * codefill with token healing off (``token_healing = false``);
+* codefill with the session memory of other files off (``memory = false``; not in the
+  default run: ``--systems``);
 * codefill with chunk reuse, supersession and type-ahead off (prefix reuse stays);
 * llama-cpp-python's server on the same GGUF and threads, sent the same rendered FIM prompt
   on ``/v1/completions`` (its own ``suffix`` handling is broken upstream).
@@ -48,6 +50,7 @@ WORD = re.compile(r"\w+")
 SYSTEMS = {
     "codefill": "",
     "codefill (no healing)": "token_healing = false\n",
+    "codefill (no memory)": "memory = false\n",
     "codefill (off)": "reuse_min_chunk = 0\nsupersede = false\ntypeahead = false\n",
     "peer": None,
 }
@@ -304,8 +307,8 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=24)
     parser.add_argument(
         "--systems",
-        default=",".join(SYSTEMS),
-        help=f"comma-separated, from: {', '.join(SYSTEMS)} (default: all)",
+        default=",".join(name for name in SYSTEMS if name != "codefill (no memory)"),
+        help=f"comma-separated, from: {', '.join(SYSTEMS)} (default: all but no memory)",
     )
     args = parser.parse_args()
     chosen = [name.strip() for name in args.systems.split(",")]

@@ -40,8 +40,20 @@ class MemoryBounds:
 
 @dataclass
 class _File:
+    """A file's latest text; chunked when another file's completion first needs it, so the
+    file being typed in is not split again on every keystroke."""
+
+    path: str
     text: str
-    chunks: list[Chunk]
+    min_lines: int
+    max_lines: int
+    _chunks: list[Chunk] | None = None
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        if self._chunks is None:
+            self._chunks = split_chunks(self.path, self.text, self.min_lines, self.max_lines)
+        return self._chunks
 
 
 @dataclass
@@ -80,8 +92,7 @@ class SessionMemory:
             session.files[path] = old  # unchanged: keep its chunks, mark it recent
             return
         session.chars -= len(old.text) if old else 0
-        chunks = split_chunks(path, text, MIN_CHUNK_LINES, self.bounds.chunk_lines)
-        session.files[path] = _File(text, chunks)
+        session.files[path] = _File(path, text, MIN_CHUNK_LINES, self.bounds.chunk_lines)
         session.chars += len(text)
         while session.chars > self.bounds.max_chars:
             _, evicted = session.files.popitem(last=False)

@@ -114,6 +114,21 @@ class Settings(_Strict):
     # tokens in front of it the chunk is computed again, so answers do not drift.
     reuse_max_drift: int = Field(default=256, ge=0)
     reuse_margin: int = Field(default=16, ge=0)  # tokens at a moved chunk's front recomputed
+    # the engine's worker processes (docs/engine-process.md): one per loaded local model
+    worker_processes: bool = True  # false: the engine runs inside the server (no isolation)
+    worker_heartbeat_seconds: float = Field(default=0.5, gt=0, le=60)
+    # a worker silent this long (stopped, wedged) is killed and restarted
+    worker_watchdog_seconds: float = Field(default=15.0, gt=0)
+    worker_restart_max_seconds: float = Field(default=30.0, gt=0)  # the backoff's ceiling
+    # how workers share the cores: one decode at a time across them ("gate"), each a share
+    # of the threads ("split"), or each all of them ("none"; collapses when two decode)
+    cpu_share: Literal["gate", "split", "none"] = "gate"
+    # llama.cpp's extra (repacked, AMX) weight buffers: "auto" turns them off on CPUs with
+    # AMX, whose kernels crash (engine/cpu.py), and after a worker crashed before its first
+    # decode finished; "on" and "off" force the choice
+    extra_buffer_types: Literal["auto", "on", "off"] = "auto"
+    cpuinfo_path: str = "/proc/cpuinfo"  # where "auto" reads the CPU's flags
+    worker_fault: str | None = None  # a test hook that makes workers crash (engine/worker.py)
     keep_alive: float | str = -1
     max_loaded_models: int = Field(default=3, ge=1)
     supersede: bool = True

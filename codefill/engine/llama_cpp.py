@@ -1,63 +1,50 @@
-"""The only module that touches llama.cpp: model loading, tokens, batched decode, KV, sampling.
+"""llama.cpp's decoding side: model loading, batched decode, the KV cache, sampling.
 
 Everything here is synchronous and, apart from tokenization, must be called from the one
-engine thread that owns the context. llama.cpp failures become codefill errors at this edge.
+engine thread that owns the context; it runs in a worker process (``engine/worker.py``).
+With ``engine/gguf.py`` (the file and its vocabulary) it is the only code that touches
+llama.cpp; failures become codefill errors at this edge.
 """
 
 from __future__ import annotations
 
-import ctypes
-import dataclasses
-import logging
+import fcntl
 import os
-import threading
 from collections.abc import Sequence
-from pathlib import Path
+from types import TracebackType
 
 import llama_cpp as lib
 import numpy as np
 
 from codefill.engine.backend import SamplerHandle
-from codefill.engine.base import ModelInfo, SamplingParams
+from codefill.engine.base import SamplingParams
+from codefill.engine.gguf import Vocabulary, check_gguf, init_backend, read_info
 from codefill.engine.healing import PieceIndex
 from codefill.errors import EngineError, ModelLoadError
 
-__all__ = ["LlamaBackend", "Sampler", "inspect_gguf"]
-
-log = logging.getLogger("codefill.llama")
-
-_GGUF_MAGIC = b"GGUF"
-_init_lock = threading.Lock()
-_initialised = False
+__all__ = ["DecodeGate", "LlamaBackend", "Sampler"]
 
 
-@lib.llama_log_callback  # type: ignore[untyped-decorator]
-def _forward_log(level: int, text: bytes, _user: ctypes.c_void_p) -> None:
-    if log.isEnabledFor(logging.DEBUG) and text:
-        log.debug("%s", text.decode("utf-8", "replace").rstrip())
+class DecodeGate:
+    """One decode at a time across the worker processes of a server (an ``flock`` on a file
+    they share), so that models decoding together share the cores instead of each running
+    its threads on all of them; ``None`` as the path is no gate."""
 
+    def __init__(self, path: str | None) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else -1
 
-def _init_backend() -> None:
-    global _initialised
-    with _init_lock:
-        if not _initialised:
-            lib.llama_log_set(_forward_log, ctypes.c_void_p(0))
-            lib.llama_backend_init()
-            _initialised = True
+    def __enter__(self) -> None:
+        if self._fd >= 0:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
 
-
-def check_gguf(path: str) -> None:
-    """Refuse a missing, unreadable or non-GGUF file with a message that says which."""
-    file = Path(path)
-    if not file.is_file():
-        raise ModelLoadError(f"model file {path} does not exist")
-    try:
-        with file.open("rb") as handle:
-            magic = handle.read(4)
-    except OSError as error:
-        raise ModelLoadError(f"model file {path} cannot be read: {error}") from None
-    if magic != _GGUF_MAGIC:
-        raise ModelLoadError(f"model file {path} is not a GGUF file")
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._fd >= 0:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 class Sampler:
@@ -104,7 +91,7 @@ class Sampler:
         return self._chain
 
 
-class LlamaBackend:
+class LlamaBackend(Vocabulary):
     """One model and one context with ``n_seq`` sequences sharing a unified KV cache.
 
     The cache holds ``slots`` sequences of ``seq_context`` tokens each; sequences beyond
@@ -122,16 +109,19 @@ class LlamaBackend:
         n_seq: int,
         n_threads: int,
         n_batch: int = 512,
+        extra_buffers: bool = True,
+        gate: DecodeGate | None = None,
     ) -> None:
         check_gguf(path)
-        _init_backend()
+        init_backend()
         model_params = lib.llama_model_default_params()
+        # off is llama.cpp's --no-repack: no repacked or AMX weights (engine/cpu.py says why)
+        model_params.use_extra_bufts = extra_buffers
         model = lib.llama_model_load_from_file(os.fsencode(path), model_params)
         if not model:
             raise ModelLoadError(f"llama.cpp could not load {path}: truncated or unsupported")
         self._model = model
-        self._vocab = lib.llama_model_get_vocab(model)
-        self._n_vocab = int(lib.llama_vocab_n_tokens(self._vocab))
+        super().__init__(model)
         trained = int(lib.llama_model_n_ctx_train(model))
         self.seq_context = min(seq_context or min(trained, 4096), trained)
         params = lib.llama_context_default_params()
@@ -150,61 +140,13 @@ class LlamaBackend:
             raise ModelLoadError(f"llama.cpp could not create a context for {path}")
         self._ctx = context
         self._memory = lib.llama_get_memory(context)
+        self._gate = gate or DecodeGate(None)
         self.n_batch = n_batch
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
-        self._pieces: dict[int, bytes] = {}
         self.can_shift = bool(lib.llama_memory_can_shift(self._memory))
-        self.info = _read_info(model, self._vocab, name, path, self.seq_context)
-        add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab))
-        bos = int(lib.llama_vocab_bos(self._vocab))
-        self._bos = bos if add_bos and bos >= 0 else None
+        self.info = read_info(model, self._vocab, name, path, self.seq_context)
         # token healing's index of every token's bytes (about 0.4 s for 150K tokens)
         self._index = PieceIndex((token, self.piece(token)) for token in range(self._n_vocab))
-
-    # --- tokens -----------------------------------------------------------------------
-
-    def tokenize(self, text: str, *, special: bool) -> list[int]:
-        data = text.encode("utf-8", "surrogatepass")
-        if not data:
-            return []
-        capacity = len(data) + 8
-        while True:
-            buffer = (lib.llama_token * capacity)()
-            count = lib.llama_tokenize(
-                self._vocab, data, len(data), buffer, capacity, False, special
-            )
-            if count >= 0:
-                return list(buffer[:count])
-            capacity = -count
-
-    def detokenize(self, tokens: Sequence[int]) -> str:
-        return b"".join(self.piece(token) for token in tokens).decode("utf-8", "replace")
-
-    def special_token(self, text: str) -> int | None:
-        tokens = self.tokenize(text, special=True)
-        if len(tokens) == 1 and len(self.tokenize(text, special=False)) > 1:
-            return tokens[0]
-        return None
-
-    @property
-    def bos(self) -> int | None:
-        return self._bos
-
-    def piece(self, token: int) -> bytes:
-        """The bytes a generated token stands for; control tokens give nothing."""
-        cached = self._pieces.get(token)
-        if cached is None:
-            buffer = ctypes.create_string_buffer(64)
-            size = lib.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
-            if size < 0:
-                buffer = ctypes.create_string_buffer(-size)
-                size = lib.llama_token_to_piece(self._vocab, token, buffer, -size, 0, False)
-            cached = buffer.raw[:size]
-            self._pieces[token] = cached
-        return cached
-
-    def is_end(self, token: int) -> bool:
-        return bool(lib.llama_vocab_is_eog(self._vocab, token))
 
     # --- decoding and the KV cache ------------------------------------------------------
 
@@ -227,7 +169,8 @@ class LlamaBackend:
             batch.seq_id[i][0] = seqs[i]
             batch.logits[i] = logits[i]
         batch.n_tokens = count
-        status = lib.llama_decode(self._ctx, batch)
+        with self._gate:
+            status = lib.llama_decode(self._ctx, batch)
         if status != 0:
             raise EngineError(f"llama_decode failed with status {status}")
 
@@ -270,104 +213,3 @@ class LlamaBackend:
             lib.llama_model_free(self._model)
             self._ctx = None
             self._model = None
-
-
-def inspect_gguf(
-    path: str, *, name: str, context_length: int | None
-) -> tuple[ModelInfo, frozenset[str]]:
-    """A model's metadata and the texts of its control tokens, read without its weights.
-
-    llama.cpp's vocab-only load reads the header and the vocabulary in a fraction of the
-    time and memory of a full load; describing a model (``/api/show``, which some clients
-    call for every model they list) needs no more.
-    """
-    check_gguf(path)
-    _init_backend()
-    params = lib.llama_model_default_params()
-    params.vocab_only = True
-    model = lib.llama_model_load_from_file(os.fsencode(path), params)
-    if not model:
-        raise ModelLoadError(f"llama.cpp could not read {path}: truncated or unsupported")
-    try:
-        vocab = lib.llama_model_get_vocab(model)
-        info = _read_info(model, vocab, name, path, 0)
-        # a vocab-only load skips the hyperparameters; the header has the trained context
-        trained = int(info.metadata.get(f"{info.family}.context_length", "0") or 0) or 4096
-        seq_context = min(context_length or min(trained, 4096), trained)
-        info = dataclasses.replace(info, context_length=seq_context)
-        control = lib.LLAMA_TOKEN_ATTR_CONTROL | lib.LLAMA_TOKEN_ATTR_USER_DEFINED
-        specials = frozenset(
-            _token_text(vocab, token)
-            for token in range(int(lib.llama_vocab_n_tokens(vocab)))
-            if lib.llama_vocab_get_attr(vocab, token) & control
-        )
-    finally:
-        lib.llama_model_free(model)
-    return info, specials
-
-
-def _read_info(model: object, vocab: object, name: str, path: str, context: int) -> ModelInfo:
-    metadata = _metadata(model)
-    return ModelInfo(
-        name=name,
-        path=path,
-        context_length=context,
-        size_bytes=os.path.getsize(path),
-        family=metadata.get("general.architecture", ""),
-        parameter_size=metadata.get("general.size_label", ""),
-        quantization=_FILE_TYPES.get(metadata.get("general.file_type", ""), ""),
-        chat_template=metadata.get("tokenizer.chat_template", ""),
-        bos_text=_token_text(vocab, lib.llama_vocab_bos(vocab)),
-        eos_text=_token_text(vocab, lib.llama_vocab_eos(vocab)),
-        metadata=metadata,
-    )
-
-
-def _metadata(model: object) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for index in range(lib.llama_model_meta_count(model)):
-        key = _meta_string(model, lib.llama_model_meta_key_by_index, index)
-        if key.startswith(("tokenizer.ggml.tokens", "tokenizer.ggml.merges")):
-            continue
-        if key.startswith("tokenizer.ggml.token_type"):
-            continue
-        values[key] = _meta_string(model, lib.llama_model_meta_val_str_by_index, index)
-    return values
-
-
-def _meta_string(model: object, getter: object, index: int) -> str:
-    size = 256
-    while True:
-        buffer = ctypes.create_string_buffer(size)
-        needed = getter(model, index, buffer, size)  # type: ignore[operator]
-        if needed < size:
-            return buffer.value.decode("utf-8", "replace")
-        size = needed + 1
-
-
-def _token_text(vocab: object, token: int) -> str:
-    if token < 0:
-        return ""
-    text = lib.llama_vocab_get_text(vocab, token)
-    return text.decode("utf-8", "replace") if text else ""
-
-
-_FILE_TYPES = {
-    "0": "F32",
-    "1": "F16",
-    "2": "Q4_0",
-    "3": "Q4_1",
-    "7": "Q8_0",
-    "8": "Q5_0",
-    "9": "Q5_1",
-    "10": "Q2_K",
-    "11": "Q3_K_S",
-    "12": "Q3_K_M",
-    "13": "Q3_K_L",
-    "14": "Q4_K_S",
-    "15": "Q4_K_M",
-    "16": "Q5_K_S",
-    "17": "Q5_K_M",
-    "18": "Q6_K",
-    "32": "BF16",
-}

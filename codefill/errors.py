@@ -9,6 +9,7 @@
     ├── MethodNotAllowed          405: the route exists, the method does not
     ├── PayloadTooLarge           413: the request body is over the limit
     ├── Overloaded                503: the queue is full (``retry_after`` seconds)
+    │   └── EngineUnavailable     503: the model's worker died; it is being restarted
     ├── ModelLoadError            500: a model file cannot be loaded
     └── EngineError               500: the engine failed while generating
 
@@ -24,6 +25,7 @@ __all__ = [
     "ConfigError",
     "ContextOverflow",
     "EngineError",
+    "EngineUnavailable",
     "MethodNotAllowed",
     "ModelLoadError",
     "ModelNotFound",
@@ -95,6 +97,12 @@ class Overloaded(CodefillError):
     def __init__(self, message: str, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class EngineUnavailable(Overloaded):
+    """The model's worker process died under the request; a new one is starting."""
+
+    kind = "engine_unavailable"
 
 
 class ModelLoadError(CodefillError):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from codefill.acceptance import AcceptanceMetrics
-from codefill.engine.base import Usage
+from codefill.engine.base import EngineHealth, Usage
 
 __all__ = ["Metrics", "Snapshot"]
 
@@ -111,6 +111,7 @@ class _Live(Collector):
         yield queued
         yield busy
         yield GaugeMetricFamily("codefill_loaded_models", "Models in memory", value=len(engines))
+        yield from _worker_counters(state.get("health", {}))
         superseded = state.get("superseded", 0)
         assert isinstance(superseded, int)
         yield GaugeMetricFamily(
@@ -118,3 +119,25 @@ class _Live(Collector):
             "Requests ended early by a newer one from the same editor and file",
             value=superseded,
         )
+
+
+def _worker_counters(health: object) -> Iterator[Metric]:
+    """Worker crashes and restarts by model and cause (a signal's name, ``exit N``,
+    ``watchdog``), as the engines count them."""
+    assert isinstance(health, dict)
+    crashes = CounterMetricFamily(
+        "codefill_worker_crashes", "Worker processes that died", labels=["model", "cause"]
+    )
+    restarts = CounterMetricFamily(
+        "codefill_worker_restarts",
+        "Workers started again after one died",
+        labels=["model", "cause"],
+    )
+    for model, state in health.items():
+        assert isinstance(state, EngineHealth)
+        for cause, count in state.crashes.items():
+            crashes.add_metric([model, cause], count)
+        for cause, count in state.restarts.items():
+            restarts.add_metric([model, cause], count)
+    yield crashes
+    yield restarts

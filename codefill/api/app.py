@@ -100,7 +100,8 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
 
 def _snapshot(manager: ModelManager, serving: Serving) -> dict[str, object]:
     engines = {model.name: model.engine.stats() for model in manager.loaded()}
-    return {"engines": engines, "superseded": serving.live.superseded}
+    health = {model.name: model.engine.health() for model in manager.loaded()}
+    return {"engines": engines, "health": health, "superseded": serving.live.superseded}
 
 
 async def _preload(manager: ModelManager) -> None:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
 from codefill import __version__
+from codefill.api.health import engine_state
 from codefill.api.ollama_schemas import ShowBody
 from codefill.api.wire import body_schema, dumps, read_model
 from codefill.prompt.templates import as_go_template
@@ -58,6 +59,8 @@ async def ps(request: Request) -> Response:
         item["expires_at"] = _iso(expires) if expires else _FOREVER
         item["size_vram"] = 0
         item["context_length"] = entry.context_length
+        if entry.loaded is not None:  # codefill's own: the worker's state, pid, restarts
+            item["codefill"] = engine_state(entry.loaded.engine)
         models.append(item)
     return json_line({"models": models})
 
@@ -77,7 +80,7 @@ async def show(request: Request) -> Response:
             "parameters": "\n".join(parameters),
             "template": template,
             "details": _details(entry),
-            "model_info": _model_info(model),
+            "model_info": _model_info(model) | _engine_notes(manager.engine_notes(model.name)),
             "capabilities": ["completion", "insert"] if model.is_fim else ["completion"],
             "modified_at": _iso(entry.modified),
         }
@@ -124,6 +127,11 @@ def _model_info(model: ModelDescription) -> dict[str, Any]:
         "general.name": info.metadata.get("general.name", model.config.name),
         f"{architecture}.context_length": info.context_length,
     }
+
+
+def _engine_notes(notes: dict[str, str | bool]) -> dict[str, str | bool]:
+    """The engine's choices, as ``codefill.*`` keys beside the file's own."""
+    return {f"codefill.{key}": value for key, value in notes.items()}
 
 
 def _cache_dir(manager: ModelManager) -> Path:

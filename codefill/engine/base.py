@@ -16,19 +16,21 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from codefill.errors import CodefillError
+from codefill.errors import BadRequest, CodefillError, ContextOverflow
 from codefill.types import Tokenizer
 
 __all__ = [
     "Delta",
     "DeltaStream",
     "Engine",
+    "EngineHealth",
     "FinishReason",
     "Job",
     "ModelInfo",
     "SamplingParams",
     "Tokenizer",
     "Usage",
+    "check_prompt",
     "next_job_id",
 ]
 
@@ -141,6 +143,23 @@ class ModelInfo:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class EngineHealth:
+    """How an engine is doing, for ``/health``, ``/api/ps`` and ``/metrics``.
+
+    ``state`` is ``ready``, ``restarting`` (its worker died and a new one is starting) or
+    ``failed`` (the last restart could not load the model). ``crashes`` and ``restarts``
+    count by cause (a signal's name, ``exit N``, ``watchdog``). ``notes`` are facts an
+    operator should see, such as a configuration chosen to avoid a crash.
+    """
+
+    state: str = "ready"
+    pid: int | None = None
+    crashes: dict[str, int] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, str | bool] = field(default_factory=dict)
+
+
 class DeltaStream:
     """The deltas of one job, fed from any thread, read by one asyncio task.
 
@@ -178,6 +197,17 @@ class DeltaStream:
             self._on_abandon()
 
 
+def check_prompt(job: Job, context: int) -> None:
+    """Refuse a job whose prompt is empty or leaves no room in a ``context`` of tokens."""
+    if not job.tokens:
+        raise BadRequest("the prompt is empty after templating", param="prompt")
+    if len(job.tokens) >= context:
+        raise ContextOverflow(
+            f"the prompt has {len(job.tokens)} tokens; the context holds {context}",
+            param="prompt",
+        )
+
+
 class Engine(ABC):
     """A loaded model that generates. One instance per loaded model.
 
@@ -205,6 +235,9 @@ class Engine(ABC):
     def stats(self) -> dict[str, int]:
         """Load right now: jobs waiting for a slot and slots busy generating."""
         return {"queued": 0, "busy_slots": 0}
+
+    def health(self) -> EngineHealth:
+        return EngineHealth()
 
     @abstractmethod
     def close(self) -> None: ...

@@ -12,14 +12,15 @@ import collections
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from codefill.engine.backend import Backend
-from codefill.engine.base import Delta, FinishReason, Job, Usage
+from codefill.engine.base import Delta, FinishReason, Job, Usage, check_prompt
 from codefill.engine.healing import advance
 from codefill.engine.reuse import ReusePlan, plan_reuse
 from codefill.engine.slots import Batch, RunningJob, Sink, Slot, State
 from codefill.engine.stop_strings import StopMatcher
-from codefill.errors import BadRequest, CodefillError, ContextOverflow, EngineError, Overloaded
+from codefill.errors import CodefillError, EngineError, Overloaded
 from codefill.settings import Settings
 
 __all__ = ["Scheduler"]
@@ -34,31 +35,32 @@ _PARKED = 1 << 28
 class Scheduler:
     """Runs jobs on a backend from its own thread; ``submit`` and ``abort`` are thread-safe.
 
-    ``config`` gives the slots, queue, prefill chunks and KV-reuse knobs (see ``Settings``).
+    ``config`` gives the slots, queue, prefill chunks and KV-reuse knobs (see ``Settings``);
+    ``on_admit`` hears of each job that leaves the queue for a slot.
     """
 
-    def __init__(self, backend: Backend, config: Settings) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        config: Settings,
+        on_admit: Callable[[str], None] = lambda job_id: None,
+    ) -> None:
         self._backend = backend
+        self._on_admit = on_admit
         self._config = config
         self._slots = [Slot(seq=i, scratch=config.slots + i) for i in range(config.slots)]
         self._waiting: collections.deque[tuple[Job, Sink, float]] = collections.deque()
         self._aborts: set[str] = set()
         self._lock = threading.Condition()
         self._closing = False
+        self.stepping_since: float | None = None  # when the step now running began
         self._thread = threading.Thread(target=self._run, name="codefill-engine", daemon=True)
         self._thread.start()
 
     # --- called from any thread ---------------------------------------------------------
 
     def submit(self, job: Job, sink: Sink) -> None:
-        if not job.tokens:
-            raise BadRequest("the prompt is empty after templating", param="prompt")
-        if len(job.tokens) >= self._backend.seq_context:
-            raise ContextOverflow(
-                f"the prompt has {len(job.tokens)} tokens; the context holds "
-                f"{self._backend.seq_context}",
-                param="prompt",
-            )
+        check_prompt(job, self._backend.seq_context)
         with self._lock:
             if self._closing:
                 raise CodefillError("the model is being unloaded")
@@ -92,6 +94,7 @@ class Scheduler:
                     self._lock.wait()
                 if self._closing:
                     break
+            self.stepping_since = time.monotonic()
             try:
                 self.step()
             except Exception as error:  # last resort: fail the jobs in flight, keep serving
@@ -100,6 +103,7 @@ class Scheduler:
                     if slot.active is not None:
                         self._finish(slot, FinishReason.STOP, _as_engine_error(error))
                         self._forget(slot)
+            self.stepping_since = None
         self._shutdown()
 
     def _has_work(self) -> bool:
@@ -166,6 +170,7 @@ class Scheduler:
                 job, sink, submitted = self._waiting.popleft()
             try:
                 self._start(job, sink, submitted, free)
+                self._on_admit(job.id)
             except Exception as error:
                 log.exception("could not start job %s", job.id)
                 sink(Delta("", FinishReason.STOP, Usage(), error=_as_engine_error(error)))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from codefill.builtin import resolve_builtin
 from codefill.engine.base import Engine, ModelInfo
+from codefill.engine.cpu import choose_extra_buffers
 from codefill.errors import CodefillError, ModelLoadError
 from codefill.prompt.fim import PREFIX_ONLY, FimFamily, detect_family, family_named
 from codefill.prompt.templates import Template
@@ -47,11 +48,14 @@ def default_loader(config: ModelConfig, settings: Settings) -> Engine:
 
 
 def local_loader(config: ModelConfig, settings: Settings) -> Engine:
-    """Load a GGUF model into the local llama.cpp engine (blocking)."""
+    """Load a GGUF model into the local llama.cpp engine (blocking): in a worker process of
+    its own, or, with ``worker_processes = false``, inside this one."""
     from codefill.engine.local import LocalEngine
+    from codefill.engine.process import ProcessEngine
 
     path = config.path or resolve_builtin(config.builtin or "", Path(settings.cache_dir))
-    return LocalEngine.load(
+    kind = ProcessEngine if settings.worker_processes else LocalEngine
+    return kind.load(
         path,
         name=config.name,
         context_length=config.context_length,
@@ -61,7 +65,7 @@ def local_loader(config: ModelConfig, settings: Settings) -> Engine:
 
 def local_inspector(config: ModelConfig, settings: Settings) -> tuple[ModelInfo, frozenset[str]]:
     """Read a local GGUF model's header and vocabulary (blocking)."""
-    from codefill.engine.llama_cpp import inspect_gguf
+    from codefill.engine.gguf import inspect_gguf
 
     path = config.path or resolve_builtin(config.builtin or "", Path(settings.cache_dir))
     return inspect_gguf(path, name=config.name, context_length=config.context_length)
@@ -215,6 +219,18 @@ class ModelManager:
             described = describe_model(config, info, specials.__contains__)
             self._described[config.name] = described
         return described
+
+    def engine_notes(self, name: str) -> dict[str, str | bool]:
+        """What a local model's engine chose and why (llama.cpp's extra buffer types): the
+        loaded engine's own notes, or, not loaded, what it would start with."""
+        config = self.registry.resolve(name)
+        loaded = self._loaded.get(config.name)
+        if loaded is not None:
+            return loaded.engine.health().notes
+        if config.is_remote:
+            return {}
+        settings = self.settings
+        return choose_extra_buffers(settings.extra_buffer_types, settings.cpuinfo_path).notes()
 
     def unload(self, name: str) -> bool:
         """Unload a model as soon as it is idle; False when it was not loaded."""

@@ -39,10 +39,17 @@ class Service:
             self.process.kill()
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time of the server process so far (all its threads)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        """User plus system CPU time so far of the server process and of its children (a
+        codefill server's model workers), all their threads."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def rss_bytes(self) -> int:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -145,10 +152,23 @@ def _cell(value: object) -> str:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
+    """The machine a figure came from: cores, the CPU's model name and whether it has AMX."""
     return (
-        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+        f"{os.cpu_count()} cores ({cpu_name()}), Python {platform.python_version()}, "
+        f"{platform.system()}"
     )
+
+
+def cpu_name() -> str:
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    name = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line),
+        platform.machine(),
+    )
+    return f"{name}, {'with' if 'amx_tile' in cpuinfo else 'no'} AMX"
 
 
 def save(name: str, text: str) -> Path:

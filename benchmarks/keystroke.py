@@ -49,6 +49,7 @@ FIM = "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
 WORD = re.compile(r"\w+")
 SYSTEMS = {
     "codefill": "",
+    "codefill (in-process)": "worker_processes = false\n",
     "codefill (no healing)": "token_healing = false\n",
     "codefill (no memory)": "memory = false\n",
     "codefill (off)": "reuse_min_chunk = 0\nsupersede = false\ntypeahead = false\n",

@@ -57,44 +57,51 @@ def main() -> None:
         model_path=model, n_ctx=2048, n_threads=threads, n_threads_batch=threads, verbose=False
     )
     with tempfile.TemporaryDirectory() as workdir:
-        server = codefill(Path(workdir), f"threads = {threads}\n")
+        workers = codefill(Path(workdir), f"threads = {threads}\n")
+        inside = codefill(
+            Path(workdir), f"threads = {threads}\nworker_processes = false\n", name="inside"
+        )
+        systems = {
+            "in-process": lambda: in_process(llm, args.tokens),
+            "codefill": lambda: over_http(workers.url, args.tokens),
+            "codefill, engine in the server": lambda: over_http(inside.url, args.tokens),
+        }
         try:
-            over_http(server.url, 8)  # warm both up
+            over_http(workers.url, 8)  # warm all up
+            over_http(inside.url, 8)
             in_process(llm, 8)
-            rates: dict[str, list[float]] = {"in-process": [], "codefill": []}
-            counts: dict[str, list[int]] = {"in-process": [], "codefill": []}
+            rates: dict[str, list[float]] = {name: [] for name in systems}
+            counts: dict[str, list[int]] = {name: [] for name in systems}
             for _ in range(args.runs):
-                for name, run in (
-                    ("in-process", lambda: in_process(llm, args.tokens)),
-                    ("codefill", lambda: over_http(server.url, args.tokens)),
-                ):
+                for name, run in systems.items():
                     produced, elapsed = run()
                     rates[name].append(produced / elapsed)
                     counts[name].append(produced)
         finally:
-            server.stop()
-    base, ours = median(rates["in-process"]), median(rates["codefill"])
+            workers.stop()
+            inside.stop()
+    base = median(rates["in-process"])
+    labels = {
+        "in-process": "llama-cpp-python in-process",
+        "codefill": "codefill over HTTP (engine in a worker process)",
+        "codefill, engine in the server": "codefill over HTTP (engine in the server process)",
+    }
     text = table(
         f"overhead: {args.tokens}-token greedy generation, SmolLM2-135M, {threads} threads, "
         f"median of {args.runs} ({machine()})",
         ["system", "tokens", "tokens/s (median)", "runs (tokens/s)", "ratio"],
         [
             [
-                "llama-cpp-python in-process",
-                median(counts["in-process"]),
-                base,
-                " ".join(f"{r:.0f}" for r in rates["in-process"]),
-                1.0,
-            ],
-            [
-                "codefill over HTTP",
-                median(counts["codefill"]),
-                ours,
-                " ".join(f"{r:.0f}" for r in rates["codefill"]),
-                ours / base,
-            ],
+                labels[name],
+                median(counts[name]),
+                median(rates[name]),
+                " ".join(f"{r:.0f}" for r in rates[name]),
+                median(rates[name]) / base,
+            ]
+            for name in systems
         ],
     )
+    ours = median(rates["codefill"])
     print(f"\ncodefill / in-process tokens/s: {ours / base:.3f} (target: at least 0.95)")
     save("overhead", text + f"\n\ncodefill / in-process tokens/s: **{ours / base:.3f}**")
 

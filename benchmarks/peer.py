@@ -90,47 +90,59 @@ def main() -> None:
     threads = os.cpu_count() or 1
     model = resolve_builtin(SMOLLM2, Path())
     rows, results = [], {}
+    systems = ("codefill", "codefill (in-process)", "peer")
     with tempfile.TemporaryDirectory() as workdir:
-        ours = codefill(Path(workdir), f"threads = {threads}\nslots = 8\n")
-        theirs = peer(Path(workdir), model, threads, n_ctx=2048)
+        services = {
+            "codefill": codefill(Path(workdir), f"threads = {threads}\nslots = 8\n"),
+            "codefill (in-process)": codefill(
+                Path(workdir),
+                f"threads = {threads}\nslots = 8\nworker_processes = false\n",
+                name="inside",
+            ),
+            "peer": peer(Path(workdir), model, threads, n_ctx=2048),
+        }
         try:
             for clients in args.clients:
-                # the peer first, then codefill, each alone on the machine
-                results[("peer", clients)] = asyncio.run(
-                    measure(theirs, clients, args.requests, args.tokens)
-                )
-                results[("codefill", clients)] = asyncio.run(
-                    measure(ours, clients, args.requests, args.tokens)
-                )
+                for name in reversed(systems):  # the peer first; each alone on the machine
+                    results[(name, clients)] = asyncio.run(
+                        measure(services[name], clients, args.requests, args.tokens)
+                    )
         finally:
-            ours.stop()
-            theirs.stop()
+            for service in services.values():
+                service.stop()
     for clients in args.clients:
-        a, b = results[("codefill", clients)], results[("peer", clients)]
+        a, inside, b = (results[(name, clients)] for name in systems)
         rows.append(
             [
                 clients,
                 a["tok/s"],
+                inside["tok/s"],
                 b["tok/s"],
                 a["tok/s"] / b["tok/s"],
+                a["tok/s"] / inside["tok/s"],
                 a["p50"],
                 b["p50"],
                 a["p95"],
+                inside["p95"],
                 b["p95"],
                 a["p95"] / b["p95"],
             ]
         )
     text = table(
         f"peer: codefill vs llama-cpp-python server, SmolLM2-135M, {threads} threads, "
-        f"{args.requests} requests of {args.tokens} tokens per client ({machine()})",
+        f"{args.requests} requests of {args.tokens} tokens per client ({machine()}); "
+        "codefill's engine in a worker process, and in the server's process as before",
         [
             "clients",
             "codefill tok/s",
+            "in-process tok/s",
             "peer tok/s",
             "throughput ratio",
+            "workers / in-process",
             "codefill p50 s",
             "peer p50 s",
             "codefill p95 s",
+            "in-process p95 s",
             "peer p95 s",
             "p95 ratio",
         ],
@@ -143,7 +155,7 @@ def main() -> None:
         "aggregate tokens/s",
         {
             name: (args.clients, [results[(name, c)]["tok/s"] for c in args.clients])
-            for name in ("codefill", "peer")
+            for name in systems
         },
         "concurrent clients",
         "tokens/s",

@@ -78,7 +78,7 @@ async def show(request: Request) -> Response:
             "template": template,
             "details": _details(entry),
             "model_info": _model_info(model),
-            "capabilities": ["completion", "insert"] if model.is_fim else ["completion"],
+            "capabilities": list(model.capabilities),
             "modified_at": _iso(entry.modified),
         }
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from codefill.builtin import resolve_builtin
 from codefill.engine.base import Engine, ModelInfo
 from codefill.errors import CodefillError, ModelLoadError
+from codefill.prompt.chat import uses_tools
 from codefill.prompt.fim import PREFIX_ONLY, FimFamily, detect_family, family_named
 from codefill.prompt.templates import Template
 from codefill.service.registry import ModelRegistry
@@ -87,6 +88,13 @@ class ModelDescription:
     def is_fim(self) -> bool:
         return self.template.uses("code_suffix")
 
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        """What the model can do, in Ollama's words and order (``/api/show``): its chat
+        template reads ``tools``; its FIM template has a place for the suffix (``insert``)."""
+        tools = ("tools",) if uses_tools(self.info.chat_template) else ()
+        return ("completion", *tools, *(("insert",) if self.is_fim else ()))
+
 
 def describe_model(
     config: ModelConfig, info: ModelInfo, has_token: Callable[[str], bool]
@@ -136,6 +144,10 @@ class LoadedModel:
     @property
     def is_fim(self) -> bool:
         return self.description.is_fim
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return self.description.capabilities
 
 
 def prepare(config: ModelConfig, engine: Engine, load_seconds: float) -> LoadedModel:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from codefill.errors import BadRequest, ContextOverflow
 from codefill.prompt.chat import ChatMessage, render_chat
@@ -81,6 +82,9 @@ def completion_prompt(
         context = dataclasses.replace(context, suffix=request.suffix)
     template = _template(request, model)
     if not template.uses("code_suffix"):
+        if request.suffix and request.prefix is None:  # Ollama's `suffix`, in its words;
+            # a <SUF> in the prompt (every model takes the seed's form) is only dropped
+            raise BadRequest(f"{model.name} does not support insert", param="suffix")
         context = dataclasses.replace(context, suffix="")
     frame = len(encode_parts(template.render(_variables(context, "", "")), tokenizer))
     room = context_length - reserve - frame - 1
@@ -101,11 +105,18 @@ def _block_tokens(block: RepositoryPrompt, tokenizer: Tokenizer) -> int:
 
 
 def chat_prompt(
-    messages: tuple[ChatMessage, ...], model: LoadedModel, context_length: int
+    messages: tuple[ChatMessage, ...],
+    model: LoadedModel,
+    context_length: int,
+    tools: tuple[Any, ...] = (),
 ) -> BuiltPrompt:
     info = model.engine.info
     parts = render_chat(
-        info.chat_template, messages, bos_token=info.bos_text, eos_token=info.eos_text
+        info.chat_template,
+        messages,
+        bos_token=info.bos_text,
+        eos_token=info.eos_text,
+        tools=tools,
     )
     tokens = tuple(encode_parts(parts, model.engine.tokenizer))
     return _checked(BuiltPrompt(parts, tokens), context_length)

@@ -14,7 +14,7 @@ import functools
 import time
 
 from codefill.engine.base import Job
-from codefill.errors import Overloaded
+from codefill.errors import BadRequest, Overloaded
 from codefill.postprocess import CompletionContext, PostProcessor
 from codefill.prompt.templates import parts_text
 from codefill.service.completion import Completion, TextFilter
@@ -94,7 +94,10 @@ class Serving:
     def _chat(
         self, request: ChatRequest, model: LoadedModel, started: float, load_seconds: float
     ) -> Completion:
-        prompt = chat_prompt(request.messages, model, self._context(model, request.num_ctx))
+        if request.tools and "tools" not in model.capabilities:
+            raise BadRequest(f"{model.name} does not support tools", param="tools")
+        context_length = self._context(model, request.num_ctx)
+        prompt = chat_prompt(request.messages, model, context_length, request.tools)
         session = session_key(request.client, model.name, "")  # X-Codefill-Session only
         return self._launch(model, prompt, request, session, None, (started, load_seconds))
 

@@ -30,7 +30,6 @@ def test_render_counts_tokens_and_truncation_as_generate_does(server: Server) ->
     body = {
         "model": "default",
         "prompt": "# Language: Python\n" + "x = 1\n" * 200,
-        "suffix": "\nprint(x)\n",
         "options": {"num_ctx": 256, "num_predict": 8, "temperature": 0},
         "stream": False,
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 import llama_cpp as lib
 import numpy as np
 
+from codefill.engine import context_size
 from codefill.engine.backend import SamplerHandle
 from codefill.engine.base import ModelInfo, SamplingParams
 from codefill.engine.healing import PieceIndex
@@ -133,7 +134,8 @@ class LlamaBackend:
         self._vocab = lib.llama_model_get_vocab(model)
         self._n_vocab = int(lib.llama_vocab_n_tokens(self._vocab))
         trained = int(lib.llama_model_n_ctx_train(model))
-        self.seq_context = min(seq_context or min(trained, 4096), trained)
+        per_token = context_size.kv_bytes_per_token(_metadata(model))
+        self.seq_context = context_size.seq_context(trained, seq_context, slots, per_token)
         params = lib.llama_context_default_params()
         params.n_ctx = self.seq_context * slots + n_batch
         params.n_batch = n_batch
@@ -273,7 +275,7 @@ class LlamaBackend:
 
 
 def inspect_gguf(
-    path: str, *, name: str, context_length: int | None
+    path: str, *, name: str, context_length: int | None, slots: int = 4
 ) -> tuple[ModelInfo, frozenset[str]]:
     """A model's metadata and the texts of its control tokens, read without its weights.
 
@@ -292,8 +294,9 @@ def inspect_gguf(
         vocab = lib.llama_model_get_vocab(model)
         info = _read_info(model, vocab, name, path, 0)
         # a vocab-only load skips the hyperparameters; the header has the trained context
-        trained = int(info.metadata.get(f"{info.family}.context_length", "0") or 0) or 4096
-        seq_context = min(context_length or min(trained, 4096), trained)
+        trained = int(info.metadata.get(f"{info.family}.context_length", "0") or 0)
+        per_token = context_size.kv_bytes_per_token(info.metadata)
+        seq_context = context_size.seq_context(trained, context_length, slots, per_token)
         info = dataclasses.replace(info, context_length=seq_context)
         control = lib.LLAMA_TOKEN_ATTR_CONTROL | lib.LLAMA_TOKEN_ATTR_USER_DEFINED
         specials = frozenset(

@@ -65,7 +65,9 @@ def local_inspector(config: ModelConfig, settings: Settings) -> tuple[ModelInfo,
     from codefill.engine.llama_cpp import inspect_gguf
 
     path = config.path or resolve_builtin(config.builtin or "", Path(settings.cache_dir))
-    return inspect_gguf(path, name=config.name, context_length=config.context_length)
+    return inspect_gguf(
+        path, name=config.name, context_length=config.context_length, slots=settings.slots
+    )
 
 
 @dataclass(frozen=True)

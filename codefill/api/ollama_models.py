@@ -81,7 +81,7 @@ async def show(request: Request) -> Response:
             "template": template,
             "details": _details(entry),
             "model_info": _model_info(model) | _engine_notes(manager.engine_notes(model.name)),
-            "capabilities": ["completion", "insert"] if model.is_fim else ["completion"],
+            "capabilities": list(model.capabilities),
             "modified_at": _iso(entry.modified),
         }
     )

@@ -138,7 +138,7 @@ class ChatBody(WireModel):
     keep_alive: KeepAlive = None
     options: Options | None = None
     format: Any = None
-    tools: Any = None
+    tools: list[Any] | None = None
 
     def to_request(self, client: Client) -> ChatRequest:
         options = self.options or Options()
@@ -150,6 +150,7 @@ class ChatBody(WireModel):
             keep_alive=keep_alive_seconds(self.keep_alive),
             num_ctx=options.num_ctx,
             client=client,
+            tools=tuple(self.tools or ()),
         )
 
 

@@ -3,7 +3,7 @@ how each maps onto a service request."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictStr, field_validator
 
@@ -99,6 +99,7 @@ class ChatCompletionBody(SamplingBody):
 
     messages: Annotated[list[OpenAIMessage], Field(min_length=1)]
     max_completion_tokens: Annotated[Int | None, Field(ge=1, le=_INT32)] = None
+    tools: list[Any] | None = None
 
     def to_request(self, client: Client) -> ChatRequest:
         return ChatRequest(
@@ -107,6 +108,7 @@ class ChatCompletionBody(SamplingBody):
             dialect=Dialect.OPENAI,
             sampling=self.sampling(self.max_completion_tokens or self.max_tokens),
             client=client,
+            tools=tuple(self.tools or ()),
         )
 
 

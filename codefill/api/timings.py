@@ -21,6 +21,7 @@ def timings(completion: Completion, usage: Usage | None) -> dict[str, Any]:
         "evaluated_tokens": evaluated,
         "completion_tokens": usage.completion_tokens,
         "truncated_tokens": completion.truncated_tokens,
+        "dropped_messages": completion.dropped_messages,
         "typeahead": completion.typeahead,
         "queue_ms": round(usage.queue_seconds * 1000, 2),
         "prompt_ms": round(usage.prompt_seconds * 1000, 2),

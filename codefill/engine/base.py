@@ -65,6 +65,10 @@ class SamplingParams:
     seed: int | None = None
     stop: tuple[str, ...] = ()
     time_budget: float | None = None  # seconds of generation before ending with LENGTH
+    # the client's budget, as llama.cpp's server honours t_max_predict_ms: once this many
+    # seconds of generation have passed, end (LENGTH) with the next token that holds a
+    # newline, so a budget never stops a completion inside a line
+    line_budget: float | None = None
 
 
 @dataclass(frozen=True)

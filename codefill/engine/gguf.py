@@ -18,10 +18,11 @@ from pathlib import Path
 
 import llama_cpp as lib
 
+from codefill.engine import context_size
 from codefill.engine.base import ModelInfo
 from codefill.errors import ModelLoadError
 
-__all__ = ["Vocabulary", "check_gguf", "init_backend", "inspect_gguf", "read_info"]
+__all__ = ["Vocabulary", "check_gguf", "init_backend", "inspect_gguf", "metadata_of", "read_info"]
 
 log = logging.getLogger("codefill.llama")
 
@@ -145,7 +146,7 @@ def _load_vocab_only(path: str) -> object:
 
 
 def inspect_gguf(
-    path: str, *, name: str, context_length: int | None
+    path: str, *, name: str, context_length: int | None, slots: int = 4
 ) -> tuple[ModelInfo, frozenset[str]]:
     """A model's metadata and the texts of its control tokens, read without its weights.
 
@@ -158,8 +159,9 @@ def inspect_gguf(
         vocab = lib.llama_model_get_vocab(model)
         info = read_info(model, vocab, name, path, 0)
         # a vocab-only load skips the hyperparameters; the header has the trained context
-        trained = int(info.metadata.get(f"{info.family}.context_length", "0") or 0) or 4096
-        seq_context = min(context_length or min(trained, 4096), trained)
+        trained = int(info.metadata.get(f"{info.family}.context_length", "0") or 0)
+        per_token = context_size.kv_bytes_per_token(info.metadata)
+        seq_context = context_size.seq_context(trained, context_length, slots, per_token)
         info = dataclasses.replace(info, context_length=seq_context)
         control = lib.LLAMA_TOKEN_ATTR_CONTROL | lib.LLAMA_TOKEN_ATTR_USER_DEFINED
         specials = frozenset(
@@ -173,7 +175,7 @@ def inspect_gguf(
 
 
 def read_info(model: object, vocab: object, name: str, path: str, context: int) -> ModelInfo:
-    metadata = _metadata(model)
+    metadata = metadata_of(model)
     return ModelInfo(
         name=name,
         path=path,
@@ -189,7 +191,7 @@ def read_info(model: object, vocab: object, name: str, path: str, context: int) 
     )
 
 
-def _metadata(model: object) -> dict[str, str]:
+def metadata_of(model: object) -> dict[str, str]:
     values: dict[str, str] = {}
     for index in range(lib.llama_model_meta_count(model)):
         key = _meta_string(model, lib.llama_model_meta_key_by_index, index)

@@ -16,9 +16,10 @@ from types import TracebackType
 import llama_cpp as lib
 import numpy as np
 
+from codefill.engine import context_size
 from codefill.engine.backend import SamplerHandle
 from codefill.engine.base import SamplingParams
-from codefill.engine.gguf import Vocabulary, check_gguf, init_backend, read_info
+from codefill.engine.gguf import Vocabulary, check_gguf, init_backend, metadata_of, read_info
 from codefill.engine.healing import PieceIndex
 from codefill.errors import EngineError, ModelLoadError
 
@@ -123,7 +124,8 @@ class LlamaBackend(Vocabulary):
         self._model = model
         super().__init__(model)
         trained = int(lib.llama_model_n_ctx_train(model))
-        self.seq_context = min(seq_context or min(trained, 4096), trained)
+        per_token = context_size.kv_bytes_per_token(metadata_of(model))
+        self.seq_context = context_size.seq_context(trained, seq_context, slots, per_token)
         params = lib.llama_context_default_params()
         params.n_ctx = self.seq_context * slots + n_batch
         params.n_batch = n_batch

@@ -83,12 +83,17 @@ class _Progress:
         if chunk.cached_tokens is not None:
             self.cached_tokens = chunk.cached_tokens
 
-    def out_of_time(self) -> bool:
-        """Whether generation has run past ``time_budget``, counted from the first text."""
-        budget = self.job.sampling.time_budget
-        if budget is None or self.first_text is None:
+    def out_of_time(self, text: str) -> bool:
+        """Whether generation has run past ``time_budget``, counted from the first text, or
+        past ``line_budget`` with ``text`` (the latest piece) ending a line."""
+        sampling = self.job.sampling
+        if self.first_text is None:
             return False
-        return time.perf_counter() - self.first_text >= budget
+        elapsed = time.perf_counter() - self.first_text
+        if sampling.time_budget is not None and elapsed >= sampling.time_budget:
+            return True
+        budget = sampling.line_budget
+        return budget is not None and elapsed >= budget and "\n" in text
 
     def usage(self) -> Usage:
         """The upstream's counts where it sent them, else the local estimate and piece count."""
@@ -309,7 +314,7 @@ class RemoteEngine(Engine):
             if stops.stopped:
                 return Delta("", FinishReason.STOP, progress.usage())  # closes the request
             finish = chunk.finish or finish
-            if finish is None and progress.out_of_time():
+            if finish is None and progress.out_of_time(chunk.text):
                 finish = FinishReason.LENGTH  # the time budget, as the local scheduler does
                 break  # leaving closes the request
         if not ended and finish is None:

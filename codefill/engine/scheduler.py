@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from codefill.engine.backend import Backend
-from codefill.engine.base import Delta, FinishReason, Job, Usage, check_prompt
+from codefill.engine.base import Delta, FinishReason, Job, SamplingParams, Usage, check_prompt
 from codefill.engine.healing import advance
 from codefill.engine.reuse import ReusePlan, plan_reuse
 from codefill.engine.slots import Batch, RunningJob, Sink, Slot, State
@@ -327,10 +327,7 @@ class Scheduler:
             active.sink(Delta(text))
         sampling = active.job.sampling
         out_of_room = len(slot.cached) + 1 >= self._backend.seq_context
-        out_of_time = (
-            sampling.time_budget is not None
-            and time.perf_counter() - active.prompt_done >= sampling.time_budget
-        )
+        out_of_time = _out_of_time(sampling, time.perf_counter() - active.prompt_done, data)
         produced = active.generated - active.retyped
         if produced >= sampling.max_tokens or out_of_room or out_of_time:
             self._finish(slot, FinishReason.LENGTH)
@@ -372,6 +369,14 @@ class Scheduler:
             waiting, self._waiting = self._waiting, collections.deque()
         for _job, sink, _submitted in waiting:
             sink(Delta("", FinishReason.CANCELLED, Usage()))
+
+
+def _out_of_time(sampling: SamplingParams, elapsed: float, piece: bytes) -> bool:
+    """The server's hard budget ends anywhere; the client's only on a token with a newline."""
+    if sampling.time_budget is not None and elapsed >= sampling.time_budget:
+        return True
+    budget = sampling.line_budget
+    return budget is not None and elapsed >= budget and b"\n" in piece
 
 
 def _as_engine_error(error: Exception) -> CodefillError:

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from codefill.errors import BadRequest
 from codefill.prompt.templates import PromptPart
 
-__all__ = ["CHATML_TEMPLATE", "ChatMessage", "render_chat"]
+__all__ = ["CHATML_TEMPLATE", "ChatMessage", "render_chat", "uses_tools"]
 
 CHATML_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
@@ -48,14 +49,28 @@ def _environment() -> ImmutableSandboxedEnvironment:
 _ENV = _environment()
 
 
+def uses_tools(template: str) -> bool:
+    """Whether a chat template has a place for tool descriptions (it reads ``tools``), as
+    Ollama decides a model's ``tools`` capability from its template."""
+    if not template:
+        return False
+    try:
+        names = jinja2.meta.find_undeclared_variables(_ENV.parse(template))
+    except jinja2.TemplateError:
+        return False
+    return "tools" in names
+
+
 def render_chat(
     template: str,
     messages: Sequence[ChatMessage],
     *,
     bos_token: str = "",
     eos_token: str = "",
+    tools: Sequence[Any] = (),
 ) -> tuple[PromptPart, ...]:
-    """The prompt for ``messages``, ending where the assistant's answer starts."""
+    """The prompt for ``messages``, ending where the assistant's answer starts; ``tools``
+    (JSON objects) go to the template as it renders them, as template text."""
     marker = f"\x00{uuid.uuid4().hex}\x00"
     placeholders = [
         {"role": m.role, "content": f"{marker}{i}{marker}"} for i, m in enumerate(messages)
@@ -66,7 +81,7 @@ def render_chat(
             add_generation_prompt=True,
             bos_token=bos_token,
             eos_token=eos_token,
-            tools=None,
+            tools=list(tools) or None,
         )
     except jinja2.TemplateError as error:
         message = f"the model's chat template refused the messages: {error}"

@@ -7,11 +7,19 @@ The rules, in order (docs/prompt-format.md explains them with examples):
    case), optional spaces, ``:``, and the value up to the end of the line; the value is
    stripped of surrounding spaces and tabs. The line break ending a header line belongs to the
    header. The header ends at the first line that is not a header line.
-2. **Markers.** The rest is code, split by the markers ``<SUF>`` and ``<MID>`` as
-   ``PREFIX <SUF> SUFFIX <MID>``. One space (U+0020) directly before and one directly after
-   each marker belong to the marker; all other whitespace is code. ``<MID>`` may be left out
-   (the suffix then runs to the end), and ``<SUF>`` may be left out (``PREFIX <MID>`` means an
-   empty suffix). A prompt without markers is all prefix.
+2. **Markers.** The rest is code, split by the markers ``<SUF>`` and ``<MID>`` in one of two
+   forms, each with its own spacing:
+
+   - the seed's form, ``PREFIX <SUF> SUFFIX <MID>``: one space (U+0020) directly before and
+     one directly after each marker belong to the marker;
+   - CodeLlama's infill form, recognised by ``<PRE>`` opening the code,
+     ``<PRE> PREFIX <SUF>SUFFIX <MID>`` (what cmp-ai and other Ollama plugins send, spaced as
+     CodeLlama was trained): the space after ``<PRE>`` and the one before ``<SUF>`` and before
+     ``<MID>`` belong to the markers, nothing after ``<SUF>`` does.
+
+   All other whitespace is code. ``<MID>`` may be left out (the suffix then runs to the
+   end), and ``<SUF>`` may be left out (``PREFIX <MID>`` means an empty suffix). A prompt
+   without markers is all prefix.
 3. **Refused.** A marker given twice, ``<MID>`` before ``<SUF>``, or anything but whitespace
    after ``<MID>`` is a bad request: guessing would silently complete the wrong text.
 4. **Language.** When the header has no language, it is inferred from the path's file name
@@ -26,8 +34,9 @@ from dataclasses import dataclass
 from codefill.errors import BadRequest
 from codefill.prompt.languages import language_for_path
 
-__all__ = ["MID", "SUF", "CodeContext", "parse_prompt"]
+__all__ = ["MID", "PRE", "SUF", "CodeContext", "parse_prompt"]
 
+PRE = "<PRE>"
 SUF = "<SUF>"
 MID = "<MID>"
 
@@ -55,7 +64,12 @@ class CodeContext:
 def parse_prompt(prompt: str) -> CodeContext:
     """Split a seed-format prompt into header values, prefix and suffix."""
     header, code = _split_header(prompt)
-    prefix, suffix = _split_markers(code)
+    codellama = code.startswith(PRE)
+    if codellama:
+        code = _drop_one_space(code[len(PRE) :], at_start=True)
+        if PRE in code:
+            raise BadRequest(f"the prompt holds {PRE} more than once", param="prompt")
+    prefix, suffix = _split_markers(code, codellama=codellama)
     path = header.get("path", "")
     language = header.get("language", "") or language_for_path(path)
     return CodeContext(language=language, file_path=path, prefix=prefix, suffix=suffix)
@@ -76,7 +90,8 @@ def _split_header(prompt: str) -> tuple[dict[str, str], str]:
     return header, prompt[position:]
 
 
-def _split_markers(code: str) -> tuple[str, str]:
+def _split_markers(code: str, *, codellama: bool) -> tuple[str, str]:
+    """Prefix and suffix; in CodeLlama's form no space after ``<SUF>`` belongs to it."""
     for marker in (SUF, MID):
         if code.count(marker) > 1:
             raise BadRequest(f"the prompt holds {marker} more than once", param="prompt")
@@ -94,8 +109,8 @@ def _split_markers(code: str) -> tuple[str, str]:
     if suf_at < 0:
         return code, ""
     prefix = _drop_one_space(code[:suf_at], at_start=False)
-    suffix = _drop_one_space(code[suf_at + len(SUF) :], at_start=True)
-    return prefix, suffix
+    suffix = code[suf_at + len(SUF) :]
+    return prefix, suffix if codellama else _drop_one_space(suffix, at_start=True)
 
 
 def _drop_one_space(text: str, *, at_start: bool) -> str:

@@ -84,6 +84,7 @@ class Completion:
     tokenizer: Tokenizer | None = None
     prompt_tokens: int = 0
     truncated_tokens: int = 0
+    dropped_messages: int = 0  # older chat messages left out to fit the context
     language: str = ""
     dialect: Dialect = Dialect.OLLAMA  # the API it answers in, for telemetry
     typeahead: bool = False

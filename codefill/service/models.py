@@ -13,6 +13,7 @@ from codefill.builtin import resolve_builtin
 from codefill.engine.base import Engine, ModelInfo
 from codefill.engine.cpu import choose_extra_buffers
 from codefill.errors import CodefillError, ModelLoadError
+from codefill.prompt.chat import uses_tools
 from codefill.prompt.fim import PREFIX_ONLY, FimFamily, detect_family, family_named
 from codefill.prompt.templates import Template
 from codefill.service.registry import ModelRegistry
@@ -68,7 +69,9 @@ def local_inspector(config: ModelConfig, settings: Settings) -> tuple[ModelInfo,
     from codefill.engine.gguf import inspect_gguf
 
     path = config.path or resolve_builtin(config.builtin or "", Path(settings.cache_dir))
-    return inspect_gguf(path, name=config.name, context_length=config.context_length)
+    return inspect_gguf(
+        path, name=config.name, context_length=config.context_length, slots=settings.slots
+    )
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,13 @@ class ModelDescription:
     @property
     def is_fim(self) -> bool:
         return self.template.uses("code_suffix")
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        """What the model can do, in Ollama's words and order (``/api/show``): its chat
+        template reads ``tools``; its FIM template has a place for the suffix (``insert``)."""
+        tools = ("tools",) if uses_tools(self.info.chat_template) else ()
+        return ("completion", *tools, *(("insert",) if self.is_fim else ()))
 
 
 def describe_model(
@@ -140,6 +150,10 @@ class LoadedModel:
     @property
     def is_fim(self) -> bool:
         return self.description.is_fim
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return self.description.capabilities
 
 
 def prepare(config: ModelConfig, engine: Engine, load_seconds: float) -> LoadedModel:

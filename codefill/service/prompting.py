@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from codefill.errors import BadRequest, ContextOverflow
 from codefill.prompt.chat import ChatMessage, render_chat
@@ -40,6 +41,8 @@ class BuiltPrompt:
 
     ``prefix_span`` is where the prefix's tokens lie in ``tokens`` (token healing backs
     off from its end, the cursor); None when there is no rendered prefix.
+    ``dropped_messages`` is how many older chat messages were left out to fit the context
+    (``truncated_tokens`` then counts the tokens they took).
     """
 
     parts: tuple[PromptPart, ...]
@@ -47,6 +50,7 @@ class BuiltPrompt:
     context: CodeContext | None = None
     truncated_tokens: int = 0
     prefix_span: tuple[int, int] | None = None
+    dropped_messages: int = 0
 
     def fields(self) -> dict[str, str]:
         """The prompt as text for the telemetry log: what the model saw, and the cursor's
@@ -81,6 +85,9 @@ def completion_prompt(
         context = dataclasses.replace(context, suffix=request.suffix)
     template = _template(request, model)
     if not template.uses("code_suffix"):
+        if request.suffix and request.prefix is None:  # Ollama's `suffix`, in its words;
+            # a <SUF> in the prompt (every model takes the seed's form) is only dropped
+            raise BadRequest(f"{model.name} does not support insert", param="suffix")
         context = dataclasses.replace(context, suffix="")
     frame = len(encode_parts(template.render(_variables(context, "", "")), tokenizer))
     room = context_length - reserve - frame - 1
@@ -101,14 +108,63 @@ def _block_tokens(block: RepositoryPrompt, tokenizer: Tokenizer) -> int:
 
 
 def chat_prompt(
-    messages: tuple[ChatMessage, ...], model: LoadedModel, context_length: int
+    messages: tuple[ChatMessage, ...],
+    model: LoadedModel,
+    context_length: int,
+    reserve: int = 0,
+    tools: tuple[Any, ...] = (),
 ) -> BuiltPrompt:
-    info = model.engine.info
-    parts = render_chat(
-        info.chat_template, messages, bos_token=info.bos_text, eos_token=info.eos_text
+    """The chat's prompt, fitted into ``context_length - reserve`` tokens as Ollama fits a
+    chat: the system messages and the latest turns stay, older turns are left out whole
+    (never a message cut in the middle); ``tools`` stay, like the system messages. Only
+    when even the system messages and the last message do not fit the context is it
+    refused."""
+
+    def render(kept: tuple[ChatMessage, ...]) -> BuiltPrompt:
+        info = model.engine.info
+        parts = render_chat(
+            info.chat_template,
+            kept,
+            bos_token=info.bos_text,
+            eos_token=info.eos_text,
+            tools=tools,
+        )
+        return BuiltPrompt(parts, tuple(encode_parts(parts, model.engine.tokenizer)))
+
+    budget = context_length - reserve
+    whole = render(messages)
+    if len(whole.tokens) < budget:
+        return _checked(whole, context_length)
+    starts = _turn_starts(messages)
+    low, high = 0, len(starts) - 1  # find the first start (most kept) whose prompt fits
+    best = render(_from_turn(messages, starts[high]))
+    best_start = starts[high]
+    while low < high:
+        middle = (low + high) // 2
+        candidate = render(_from_turn(messages, starts[middle]))
+        if len(candidate.tokens) < budget:
+            best, best_start, high = candidate, starts[middle], middle
+        else:
+            low = middle + 1
+    kept = _from_turn(messages, best_start)
+    dropped = len(whole.tokens) - len(best.tokens)
+    fitted = dataclasses.replace(
+        best, truncated_tokens=max(dropped, 0), dropped_messages=len(messages) - len(kept)
     )
-    tokens = tuple(encode_parts(parts, model.engine.tokenizer))
-    return _checked(BuiltPrompt(parts, tokens), context_length)
+    return _checked(fitted, context_length)
+
+
+def _turn_starts(messages: tuple[ChatMessage, ...]) -> list[int]:
+    """Where a shortened chat may start: at a user message after the first message, or at
+    the last message (which is always kept)."""
+    last = len(messages) - 1
+    starts = [i for i in range(1, last) if messages[i].role == "user"]
+    return [*starts, last] if last > 0 else [0]
+
+
+def _from_turn(messages: tuple[ChatMessage, ...], start: int) -> tuple[ChatMessage, ...]:
+    """The system messages before ``start``, then every message from ``start`` on."""
+    return tuple(m for m in messages[:start] if m.role == "system") + messages[start:]
 
 
 def _code_context(request: CompletionRequest) -> CodeContext:

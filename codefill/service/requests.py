@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 from codefill.prompt.chat import ChatMessage
 from codefill.prompt.repository import ContextSnippet
@@ -99,7 +100,12 @@ class CompletionRequest:
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """A chat completion: messages rendered through the model's own chat template."""
+    """A chat completion: messages rendered through the model's own chat template.
+
+    ``tools`` are the tool descriptions the client offered (JSON objects, as sent): a model
+    whose chat template reads them gets them rendered there; any other model refuses
+    them (as Ollama does) rather than silently ignoring them.
+    """
 
     model: str
     messages: tuple[ChatMessage, ...]
@@ -108,3 +114,4 @@ class ChatRequest:
     keep_alive: float | None = None
     num_ctx: int | None = None
     client: Client = field(default_factory=Client)
+    tools: tuple[Any, ...] = ()

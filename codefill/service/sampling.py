@@ -3,8 +3,10 @@
 Each dialect documents its own defaults (Ollama's temperature is 0.8, OpenAI's 1.0), so a
 knob the client left out takes its dialect's default here, in one table. The server then
 applies its own limits: a token count above ``max_tokens_limit`` is refused rather than
-clamped, the answer never outgrows the context, and the time budget never exceeds
-``max_generation_seconds``.
+clamped, the answer never outgrows the context, and generation never runs past
+``max_generation_seconds``. A client's own time budget (llama.cpp's ``t_max_predict_ms``,
+which every dialect takes) is honoured as llama.cpp's server does: once it has passed, the
+completion ends with the next token that holds a newline, never inside a line.
 """
 
 from __future__ import annotations
@@ -75,9 +77,9 @@ def sampling_params(
         )
     room = min(room, limit)
     defaults = DEFAULTS[dialect]
-    budget = settings.max_generation_seconds
+    line_budget = None
     if fields.time_budget_ms is not None and fields.time_budget_ms > 0:
-        budget = min(budget, fields.time_budget_ms / 1000)
+        line_budget = fields.time_budget_ms / 1000
     seed = fields.seed if fields.seed is not None and fields.seed >= 0 else None
     return SamplingParams(
         max_tokens=max(room if wanted <= 0 else min(wanted, room), 1),
@@ -91,7 +93,8 @@ def sampling_params(
         frequency_penalty=_given(fields.frequency_penalty, 0.0),
         seed=seed,
         stop=tuple(dict.fromkeys((*fields.stop, *stops))),
-        time_budget=budget,
+        time_budget=settings.max_generation_seconds,
+        line_budget=line_budget,
     )
 
 

@@ -14,7 +14,7 @@ import functools
 import time
 
 from codefill.engine.base import Job
-from codefill.errors import Overloaded
+from codefill.errors import BadRequest, Overloaded
 from codefill.postprocess import CompletionContext, PostProcessor
 from codefill.prompt.templates import parts_text
 from codefill.service.completion import Completion, TextFilter
@@ -94,7 +94,13 @@ class Serving:
     def _chat(
         self, request: ChatRequest, model: LoadedModel, started: float, load_seconds: float
     ) -> Completion:
-        prompt = chat_prompt(request.messages, model, self._context(model, request.num_ctx))
+        if request.tools and "tools" not in model.capabilities:
+            raise BadRequest(f"{model.name} does not support tools", param="tools")
+        context_length = self._context(model, request.num_ctx)
+        default = self.settings.default_max_tokens
+        wanted = wanted_tokens(request.sampling, request.dialect, chat=True, default=default)
+        reserve = min(wanted if wanted > 0 else default, context_length // 2)
+        prompt = chat_prompt(request.messages, model, context_length, reserve, request.tools)
         session = session_key(request.client, model.name, "")  # X-Codefill-Session only
         return self._launch(model, prompt, request, session, None, (started, load_seconds))
 
@@ -143,6 +149,7 @@ class Serving:
             tokenizer=model.engine.tokenizer,
             prompt_tokens=len(prompt.tokens),
             truncated_tokens=prompt.truncated_tokens,
+            dropped_messages=prompt.dropped_messages,
             language=prompt.context.language if prompt.context else "",
             dialect=request.dialect,
             started=arrival[0],

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.clients.cases import CASES
 from tests.clients.recorder import Exchange, Recorder, RunningRecorder
-from tests.conftest import Server
+from tests.conftest import Server, start_server, stop_server
 
 HERE = Path(__file__).parent
 JS = HERE / "js"
@@ -29,6 +30,24 @@ JS = HERE / "js"
 def recorder(server: Server) -> Iterator[Recorder]:
     """A fresh recording proxy in front of the session's server."""
     running = RunningRecorder(server.url)
+    yield running.recorder
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def coder_default(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose default model is the coder, as an editor plugin's user configures it
+    (the plugins' defaults name a model or none, which the default model answers)."""
+    config = f'[[models]]\nname = "default"\nbuiltin = "{CASES.coder}"\n'
+    running = start_server(tmp_path_factory.mktemp("coder-default"), config)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def coder_recorder(coder_default: Server) -> Iterator[Recorder]:
+    """A fresh recording proxy in front of the coder-default server."""
+    running = RunningRecorder(coder_default.url)
     yield running.recorder
     running.stop()
 

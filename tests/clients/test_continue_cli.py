@@ -4,6 +4,13 @@ It runs with a config file and nothing else: no hub login (the auth service star
 auth), metrics only when OTEL_* is set, and its one call home (a version check at start-up)
 is refused by js/offline.cjs, as it would fail offline. cn always streams chat; it keeps
 the usage it read in its session file, which the test reads back.
+
+cn is an agent: every request carries its system prompt and its tools (nine of them, as
+OpenAI ``tools``). A model whose chat template has no place for tools refuses them, as
+Ollama does (SmolLM2: ``400 default does not support tools``), so the model ``default``
+here is the coder, as a cn user configures it; its template renders the tool descriptions
+(about 1,400 tokens of prompt in all, in this test's empty folder; in a repository cn adds
+its git status and rules, and the prompt grows with them).
 """
 
 from __future__ import annotations
@@ -69,11 +76,14 @@ def _cn(recorder: Recorder, home: Path, provider: str, api_base: str) -> tuple[s
 @pytest.mark.parametrize(
     ("provider", "suffix"), [("ollama", ""), ("openai", "/v1")], ids=["ollama", "openai"]
 )
-def test_chat(recorder: Recorder, tmp_path: Path, provider: str, suffix: str) -> None:
+def test_chat(coder_recorder: Recorder, tmp_path: Path, provider: str, suffix: str) -> None:
+    recorder = coder_recorder
     printed, session = _cn(recorder, tmp_path, provider, recorder.url + suffix)
     # Both providers speak OpenAI's chat dialect: cn's Ollama provider posts to {apiBase}/v1.
     exchange = recorder.last("/v1/chat/completions")
-    assert exchange.json["stream"] is True
+    assert exchange.json["stream"] is True and exchange.json["tools"]
+    # the system prompt and the nine tools' descriptions, as the coder's template renders them
+    assert exchange.timings()["prompt_tokens"] > 1000
     answer = session["history"][-1]["message"]
     assert printed.strip() == answer["content"].strip()
     usage = answer["usage"]

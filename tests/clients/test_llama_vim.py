@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pynvim
 import pytest
 
-from tests.clients.cases import CASES
-from tests.clients.recorder import Exchange, Recorder, RunningRecorder
-from tests.conftest import Server, start_server, stop_server
+from tests.clients.recorder import Exchange, Recorder
 
 PLUGIN = Path(__file__).parent / "vendor" / "llama.vim"
 NVIM = Path(sys.executable).with_name("nvim")
@@ -31,25 +30,10 @@ TYPED = "    return"
 INFO = re.compile(r"\| p: (\d+) .*\| g: (\d+) ")
 
 
-@pytest.fixture(scope="module")
-def coder_default(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    config = f'[[models]]\nname = "default"\nbuiltin = "{CASES.coder}"\n'
-    running = start_server(tmp_path_factory.mktemp("coder-default"), config)
-    yield running
-    stop_server(running)
-
-
 @pytest.fixture
-def vim_recorder(coder_default: Server) -> Iterator[Recorder]:
-    running = RunningRecorder(coder_default.url)
-    yield running.recorder
-    running.stop()
-
-
-@pytest.fixture
-def nvim(vim_recorder: Recorder) -> Iterator[pynvim.Nvim]:
+def nvim(coder_recorder: Recorder) -> Iterator[pynvim.Nvim]:
     """Neovim with no user config, llama.vim on the runtime path, and only the endpoint set."""
-    config = json.dumps({"endpoint_fim": vim_recorder.url + "/infill"})
+    config = json.dumps({"endpoint_fim": coder_recorder.url + "/infill"})
     argv = [str(NVIM), "--embed", "--headless", "-u", "NONE", "-i", "NONE", "-n"]
     argv += ["--cmd", f"let g:llama_config = {config}", "--cmd", f"set rtp^={PLUGIN}"]
     editor = pynvim.attach("child", argv=[*argv, "-c", "runtime! plugin/llama.vim"])
@@ -81,16 +65,16 @@ def _answer_for(recorder: Recorder, suggestion: str) -> tuple[Exchange, dict[str
     pytest.fail(f"no answer shows {suggestion!r}; llama.vim sent:\n{recorder.sent()}")
 
 
-def test_ghost_text_and_tab(nvim: pynvim.Nvim, vim_recorder: Recorder, tmp_path: Path) -> None:
+def test_ghost_text_and_tab(nvim: pynvim.Nvim, coder_recorder: Recorder, tmp_path: Path) -> None:
     source = tmp_path / "sample.py"
     source.write_text("\n".join(CODE) + "\n")
     nvim.command(f"edit {source}")
     nvim.current.window.cursor = (len(CODE), 0)
     nvim.input("i" + TYPED)
-    suggestion, info = (text for text, _group in _ghost(nvim, vim_recorder)[:2])
+    suggestion, info = (text for text, _group in _ghost(nvim, coder_recorder)[:2])
     assert suggestion.strip(), "llama.vim showed an empty suggestion"
 
-    exchange, answer = _answer_for(vim_recorder, suggestion)
+    exchange, answer = _answer_for(coder_recorder, suggestion)
     assert exchange.status == 200 and exchange.json["model"] == ""
     assert exchange.json["input_prefix"].endswith(CODE[-2] + "\n")
     shown = INFO.search(info)
@@ -104,3 +88,52 @@ def test_ghost_text_and_tab(nvim: pynvim.Nvim, vim_recorder: Recorder, tmp_path:
         time.sleep(0.1)
     assert nvim.current.line == TYPED + suggestion
     assert nvim.api.get_mode()["mode"] == "i"
+
+
+BUDGET_CODE = [
+    "class Inventory:",
+    "    def __init__(self):",
+    "        self.items = {}",
+    "",
+    "    def add(self, name, quantity, price):",
+    "",
+]
+BUDGET_TYPED = "        self."
+
+
+def test_the_time_budget_never_cuts_a_line(
+    nvim: pynvim.Nvim, coder_recorder: Recorder, tmp_path: Path
+) -> None:
+    """llama.vim asks for a completion with ``t_max_predict_ms`` (250 ms at a new place): as
+    with llama.cpp's server, a spent budget ends the completion at a line's end, so the
+    accepted line is whole: asked (greedy, no budget) what follows it, the model itself
+    ends the line there (before, with the 0.5B coder, the ghost text was cut wherever the
+    budget ran out, such as ``items.append(x`` without its ``)``)."""
+    source = tmp_path / "inventory.py"
+    source.write_text("\n".join(BUDGET_CODE) + "\n")
+    nvim.command(f"edit {source}")
+    nvim.current.window.cursor = (len(BUDGET_CODE), 0)
+    nvim.input("i" + BUDGET_TYPED)
+    suggestion = _ghost(nvim, coder_recorder)[0][0]
+    exchange, _answer = _answer_for(coder_recorder, suggestion)
+    assert exchange.json["t_max_predict_ms"] > 0, exchange
+
+    nvim.input("<Tab>")
+    deadline = time.monotonic() + 30
+    while nvim.current.line == BUDGET_TYPED and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert nvim.current.line == BUDGET_TYPED + suggestion
+    sent = exchange.json
+    body = {
+        "input_prefix": sent["input_prefix"],
+        "input_suffix": sent["input_suffix"],
+        "prompt": sent["prompt"] + suggestion,
+        "n_predict": 4,
+        "temperature": 0,
+        "postprocess": False,
+        "token_healing": False,
+    }
+    with httpx.Client(base_url=coder_recorder.target, timeout=120) as client:
+        after = client.post("/infill", json=body).json()
+    rest = after["content"]
+    assert rest == "" or rest.startswith("\n"), f"a cut line: {suggestion!r} then {rest!r}"

@@ -15,6 +15,7 @@ import httpx
 from tests.conftest import Server
 
 MESSAGE = {"role": "user", "content": "hi"}
+TOOL = {"type": "function", "function": {"name": "now", "parameters": {"type": "object"}}}
 BIG = "x" * 3_000_000  # over any reasonable prompt, under the 8 MiB body limit
 
 # (method, path, body bytes or JSON, expected status)
@@ -85,6 +86,12 @@ BAD: list[tuple[str, str, Any, int]] = [
     ("POST", "/api/generate", {"prompt": "x", "raw": True, "system": "be nice"}, 400),
     ("POST", "/api/generate", {"prompt": "x", "template": "{{ range .Messages }}"}, 400),
     ("POST", "/api/generate", {"prompt": "x", "model": "no-such-model"}, 404),
+    # capabilities the default model (SmolLM2) lacks, refused as Ollama refuses them
+    ("POST", "/api/chat", {"messages": [MESSAGE], "tools": [TOOL], "stream": False}, 400),
+    ("POST", "/v1/chat/completions", {"messages": [MESSAGE], "tools": [TOOL]}, 400),
+    ("POST", "/v1/chat/completions", {"messages": [MESSAGE], "tools": "all of them"}, 400),
+    ("POST", "/api/generate", {"prompt": "x", "suffix": "y", "stream": False}, 400),
+    ("POST", "/v1/completions", {"prompt": "x", "suffix": "y"}, 400),
     ("POST", "/api/chat", {"model": "no-such-model", "messages": [MESSAGE]}, 404),
     ("POST", "/api/show", {"model": "no-such-model"}, 404),
     ("POST", "/v1/completions", {"prompt": "x", "model": "no-such-model"}, 404),

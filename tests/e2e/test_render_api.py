@@ -30,7 +30,6 @@ def test_render_counts_tokens_and_truncation_as_generate_does(server: Server) ->
     body = {
         "model": "default",
         "prompt": "# Language: Python\n" + "x = 1\n" * 200,
-        "suffix": "\nprint(x)\n",
         "options": {"num_ctx": 256, "num_predict": 8, "temperature": 0},
         "stream": False,
     }
@@ -41,3 +40,31 @@ def test_render_counts_tokens_and_truncation_as_generate_does(server: Server) ->
     assert rendered["truncated_tokens"] == generated["timings"]["truncated_tokens"]
     assert rendered["prompt_tokens"] == generated["timings"]["prompt_tokens"]
     assert rendered["prompt"].endswith("x = 1\n")  # the prefix lost its start, not its end
+
+
+BEFORE = "def factorial(n):\n    if n < 2:\n        return 1\n    ans = "
+AFTER = "\n    return ans\n"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "before", "after"),
+    [
+        # the seed's form: one space each side of a marker belongs to it
+        (f"# Language: Python\n{BEFORE} <SUF> {AFTER} <MID>", BEFORE, AFTER),
+        # CodeLlama's form, as cmp-ai sends it: nothing after <SUF> belongs to the marker
+        (f"<PRE> {BEFORE} <SUF>{AFTER} <MID>", BEFORE, AFTER),
+        ("<PRE> x = [ <SUF>    ]\n <MID>", "x = [", "    ]\n"),
+    ],
+    ids=["seed", "codellama", "codellama-indented-suffix"],
+)
+def test_each_prompt_form_reaches_the_coder_byte_for_byte(
+    server: Server, prompt: str, before: str, after: str
+) -> None:
+    with server.client() as client:
+        answer = client.post("/api/render", json={"model": "coder-copy", "prompt": prompt})
+    assert answer.status_code == 200, answer.text
+    expected = f"<|fim_prefix|>{before}<|fim_suffix|>{after}<|fim_middle|>"
+    assert answer.json()["prompt"] == expected
+    command = render(server, prompt, "coder-copy")
+    assert command.returncode == 0, command.stderr
+    assert command.stdout == expected

@@ -51,7 +51,8 @@ def test_show_reads_the_file_without_loading_the_model(server: Server) -> None:
         client.post("/api/generate", json={"model": "coder-copy", "prompt": "", "keep_alive": 0})
     for key in ("template", "capabilities", "parameters", "model_info", "details"):
         assert read[key] == loaded[key], key
-    assert "insert" in read["capabilities"] and "num_ctx 4096" in read["parameters"]
+    assert read["capabilities"] == ["completion", "tools", "insert"]
+    assert "num_ctx 32768" in read["parameters"]  # as trained (docs: Context size)
 
 
 def test_show_accepts_the_older_name_field(server: Server) -> None:

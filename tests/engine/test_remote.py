@@ -251,3 +251,15 @@ def test_the_time_budget_ends_the_generation_with_length() -> None:
         assert final.finish is FinishReason.LENGTH and 0 < len(text) < 50
 
     run(handler, scenario, replicas=1)
+
+
+def test_a_client_budget_ends_the_generation_only_with_a_line() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=sse(*pieces("ab", "c(", "d)\n", "ef", "\ng")))
+
+    async def scenario(engine: RemoteEngine) -> None:
+        job = Job((1,), SamplingParams(line_budget=0.0), text="x")
+        text, final = await collect(engine, job)
+        assert (text, final.finish) == ("abc(d)\n", FinishReason.LENGTH)
+
+    run(handler, scenario, replicas=1)

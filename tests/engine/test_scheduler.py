@@ -158,6 +158,29 @@ def test_time_budget_gives_length() -> None:
     assert sink.final.finish is FinishReason.LENGTH and 1 <= len(sink.text) < 100
 
 
+@dataclass
+class LineBackend(FakeBackend):
+    """Writes lines of six ``x`` and a newline."""
+
+    def piece(self, token: int) -> bytes:
+        return b"\n" if (token - ord("a") + 1) % 7 == 0 else b"x"
+
+
+def test_a_client_budget_ends_only_on_a_newline() -> None:
+    """llama.cpp's t_max_predict_ms: a budget already spent still ends at the line's end."""
+    scheduler = make(LineBackend(length=10_000))
+    (sink,) = run(scheduler, Job((1,), SamplingParams(max_tokens=50, line_budget=0.0)))
+    scheduler.close()
+    assert sink.text == "xxxxxx\n" and sink.final.finish is FinishReason.LENGTH
+
+
+def test_a_client_budget_never_ends_inside_a_line() -> None:
+    scheduler = make(FakeBackend(length=10_000))  # never writes a newline
+    (sink,) = run(scheduler, Job((1,), SamplingParams(max_tokens=20, line_budget=0.0)))
+    scheduler.close()
+    assert len(sink.text) == 20 and sink.final.finish is FinishReason.LENGTH
+
+
 def test_stop_strings_cut_the_text(backend: FakeBackend) -> None:
     scheduler = make(backend)
     (sink,) = run(scheduler, Job((1,), SamplingParams(stop=("cd",))))

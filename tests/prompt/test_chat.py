@@ -40,3 +40,20 @@ def test_template_exceptions_are_bad_requests() -> None:
     template = "{{ raise_exception('roles must alternate') }}"
     with pytest.raises(BadRequest, match="roles must alternate"):
         render_chat(template, [ChatMessage("user", "x")])
+
+
+TOOLS_TEMPLATE = (
+    "{% if tools %}<tools>{% for tool in tools %}{{ tool | tojson }}{% endfor %}</tools>\n"
+    "{% endif %}" + CHATML
+)
+
+
+def test_a_template_that_reads_tools_has_them() -> None:
+    from codefill.prompt.chat import uses_tools
+
+    assert uses_tools(TOOLS_TEMPLATE) and not uses_tools(CHATML) and not uses_tools("")
+    assert not uses_tools("{% if %}")  # a template that does not parse offers nothing
+    tool = {"type": "function", "function": {"name": "now"}}
+    text = parts_text(render_chat(TOOLS_TEMPLATE, [ChatMessage("user", "hi")], tools=[tool]))
+    assert text.startswith('<tools>{"function": {"name": "now"}, "type": "function"}</tools>')
+    assert "<tools>" not in parts_text(render_chat(TOOLS_TEMPLATE, [ChatMessage("user", "hi")]))

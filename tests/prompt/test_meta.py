@@ -91,3 +91,48 @@ def test_markers_in_odd_places_are_refused(prompt: str) -> None:
 
 def test_empty_prompt() -> None:
     assert parse_prompt("") == CodeContext()
+
+
+# CodeLlama's infill form, as cmp-ai's Ollama backend builds it:
+# '<PRE> ' .. lines_before .. ' <SUF>' .. lines_after .. ' <MID>'
+def _codellama(before: str, after: str) -> str:
+    return "<PRE> " + before + " <SUF>" + after + " <MID>"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("def factorial(n):\n    if", "    return ans\n"),
+        ("x = ", ""),
+        ("", "\tindented\n"),
+        ("ends with space ", "  two spaces first"),
+        ("a\n", "\n"),
+    ],
+)
+def test_codellama_form_keeps_prefix_and_suffix_byte_for_byte(before: str, after: str) -> None:
+    context = parse_prompt(_codellama(before, after))
+    assert (context.prefix, context.suffix) == (before, after)
+
+
+def test_codellama_form_after_a_header() -> None:
+    context = parse_prompt("# Language: Python\n# Path: a.py\n" + _codellama("x = [", "]\n"))
+    assert context == CodeContext(language="Python", file_path="a.py", prefix="x = [", suffix="]\n")
+
+
+def test_codellama_form_without_suf_or_mid() -> None:
+    assert parse_prompt("<PRE> a = 1 <MID>") == CodeContext(prefix="a = 1")
+    assert parse_prompt("<PRE> a = 1") == CodeContext(prefix="a = 1")
+    assert parse_prompt("<PRE>a <SUF>b") == CodeContext(prefix="a", suffix="b")
+
+
+def test_pre_elsewhere_is_code_in_the_seed_form() -> None:
+    context = parse_prompt("x = '<PRE>' <SUF> y <MID>")
+    assert (context.prefix, context.suffix) == ("x = '<PRE>'", "y")
+
+
+@pytest.mark.parametrize(
+    "prompt", ["<PRE> a <PRE> b <SUF>c <MID>", "<PRE> a <MID> b <SUF>c", "<PRE> a <SUF>b <MID> c"]
+)
+def test_codellama_form_refuses_what_the_seed_form_refuses(prompt: str) -> None:
+    with pytest.raises(BadRequest):
+        parse_prompt(prompt)

@@ -67,11 +67,13 @@ def test_negative_seeds_are_random_and_zero_penalty_is_none() -> None:
     assert got.seed is None and got.repeat_penalty == 1.0
 
 
-def test_time_budget_is_capped_by_the_server_and_stops_merge() -> None:
+def test_client_budget_ends_at_a_line_server_limit_anywhere_and_stops_merge() -> None:
     fields = SamplingFields(time_budget_ms=500, stop=("x", "y"))
     got = sampling_params(
         fields, Dialect.OLLAMA, chat=False, settings=SETTINGS, room=100, stops=("y", "<|end|>")
     )
-    assert got.time_budget == 0.5 and got.stop == ("x", "y", "<|end|>")
+    assert got.line_budget == 0.5 and got.stop == ("x", "y", "<|end|>")
+    assert got.time_budget == 30  # the server's limit ends a generation anywhere
     assert params(SamplingFields(time_budget_ms=90_000), Dialect.OLLAMA).time_budget == 30
-    assert params(SamplingFields(), Dialect.OLLAMA).time_budget == 30
+    assert params(SamplingFields(), Dialect.OLLAMA).line_budget is None
+    assert params(SamplingFields(time_budget_ms=0), Dialect.LLAMACPP).line_budget is None

@@ -79,7 +79,7 @@ def test_ghost_text_appears_is_dismissed_and_accepted(
     assert len(sessions) == 1 and re.fullmatch(r"web-[0-9a-f]{16}", sessions.pop() or "")
     bodies = [json.loads(r.post_data or "{}") for r in browser.api_requests("/api/generate")]
     assert all(b["prompt"].startswith("# Language: Python\n# Path: primes.py\n") for b in bodies)
-    assert all(b["stream"] is True and "suffix" in b for b in bodies)
+    assert all(b["stream"] is True and b["prompt"].endswith(" <MID>") for b in bodies)
 
 
 def test_choices_go_to_the_telemetry_route_when_the_answer_names_the_completion(

@@ -64,10 +64,11 @@ export class Completer {
   body(prefix, suffix) {
     const { model, language, path, maxTokens } = this.fields();
     const header = (language ? `# Language: ${language}\n` : "") + (path ? `# Path: ${path}\n` : "");
+    // The seed's marker form, which every model takes (Ollama's `suffix` is refused by a
+    // model without fill-in-the-middle); one space each side of a marker belongs to it.
     return {
       model,
-      prompt: header + prefix,
-      suffix,
+      prompt: `${header}${prefix} <SUF> ${suffix} <MID>`,
       stream: true,
       options: { num_predict: maxTokens, temperature: 0 },
     };

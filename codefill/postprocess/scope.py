@@ -49,12 +49,21 @@ class ScopeJudge(LineJudge):
     block (``}``, ``)``, ``end``) at the indentation of the line that opened it, and the
     first non-blank line of the suffix neither closes that block itself nor still belongs
     inside it.
+
+    The suffix says where its code continues (``suffix_level``). With code before the cursor
+    and nothing after it on its line (a line that opens no block), the completion may go on
+    at the level of the suffix's first code line when that is lower: after ``return False``
+    inside an ``if``, the middle may add lines to the function body the suffix continues.
+    And a line that leaves the block but opens a new one, whose body the suffix's first
+    line could be (``else:`` above the suffix's deeper ``return x``), is held: if the next
+    code line re-types the suffix's first line, the opener was the middle's last line and
+    stays.
     """
 
     rule = "scope"
     reason = "The completion left the block the cursor is in."
 
-    def __init__(self, context: CompletionContext) -> None:
+    def __init__(self, context: CompletionContext, suffix_level: bool = True) -> None:
         cur = cursor_line(context.prefix)
         self._above = context.prefix[: len(context.prefix) - len(cur)].split("\n")[:-1]
         previous = next((line for line in reversed(self._above) if not is_blank(line)), None)
@@ -71,8 +80,15 @@ class ScopeJudge(LineJudge):
             self._adapt = True
         self._suffix_line = first_suffix_code_line(context)
         self._seen_code = False
+        self._suffix_level = suffix_level
+        self._pending: tuple[int, str] | None = None  # an opener held for the suffix's body
+        code_at_line_end = cur.strip() and cursor_place(context) is CursorPlace.LINE_END
+        if suffix_level and code_at_line_end and self._suffix_line and not self._opener:
+            self._limit = min(self._limit, _block_level(self._suffix_line))
 
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
+        if self._pending is not None:
+            return self._settle(line, terminated)
         if is_blank(line):
             return None
         first, self._seen_code = not self._seen_code, True
@@ -86,6 +102,37 @@ class ScopeJudge(LineJudge):
             return None
         if self._keeps_closer(line, width):
             return Cut(index, len(line), newline=terminated)
+        if self._opens_suffix_body(line, width) and terminated:
+            self._pending = (index, line)
+            return None
+        return Cut(index)
+
+    def held_from(self) -> int | None:
+        return None if self._pending is None else self._pending[0]
+
+    def _opens_suffix_body(self, line: str, width: int) -> bool:
+        """A line that leaves the block but opens one whose body the suffix's first line
+        could be (``    else:`` before the suffix's ``        return x``)."""
+        after = self._suffix_line
+        return (
+            self._suffix_level
+            and after is not None
+            and opens_block(line)
+            and indent_width(after) > width
+        )
+
+    def _settle(self, line: str, terminated: bool) -> Cut | None:
+        """After a held opener: the next code line decides. When it re-types the suffix's
+        first line, the opener was the last line of the middle (kept, with its newline);
+        otherwise the completion left the block at the opener, which goes. A completion
+        that ends right after the opener keeps it."""
+        assert self._pending is not None
+        index, opener = self._pending
+        if is_blank(line):
+            return Cut(index, len(opener), newline=True) if not terminated else None
+        after = self._suffix_line or ""
+        if line.rstrip() == after.rstrip():
+            return Cut(index, len(opener), newline=True)
         return Cut(index)
 
     def _keeps_closer(self, line: str, width: int) -> bool:
@@ -108,6 +155,12 @@ class ScopeJudge(LineJudge):
             if not is_blank(line) and indent_width(line) < self._limit:
                 return indent_width(line)
         return None
+
+
+def _block_level(line: str) -> int:
+    """The indentation of the block a suffix line belongs to: its own, or one deeper for a
+    line that closes a block (``}`` at 0 ends a body indented deeper than 0)."""
+    return indent_width(line) + (1 if is_closing_line(line) else 0)
 
 
 class SingleLineJudge(LineJudge):

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from codefill.postprocess import CompletionContext, keep_first_line, limit_scope
-from codefill.postprocess.scope import is_closing_line
+from codefill.postprocess import CompletionContext, PostProcessor, keep_first_line, limit_scope
+from codefill.postprocess.lines import apply_judges
+from codefill.postprocess.scope import ScopeJudge, is_closing_line
 
 
 def test_python_body_ends_where_the_completion_dedents() -> None:
@@ -155,3 +156,43 @@ def test_a_block_body_at_the_same_depth_is_not_the_blocks_body() -> None:
     )
     text = "  for (const x of xs) {\n    total += x;\n  }\n"
     assert postprocess(text, context) == text
+
+
+def test_after_code_at_line_end_the_suffix_level_bounds_the_block() -> None:
+    context = CompletionContext(
+        "def is_prime(n):\n    if n < 2:\n        return False", "\n    return True\n", "Python"
+    )
+    body = "\n    for k in range(2, n):\n        if n % k == 0:\n            return False\n"
+    text = body + "print(1)\n"
+    assert limit_scope(text, context) == body
+    # Switched off, the block is the cursor line's own.
+    assert apply_judges(text, [ScopeJudge(context, suffix_level=False)]) == "\n"
+
+
+def test_a_cursor_line_that_opens_a_block_keeps_its_own_limit() -> None:
+    context = CompletionContext("def f(n):\n    if n:", "\n    return 0\n", "Python")
+    assert limit_scope("\n        n += 1\n    n -= 1\n", context) == "\n        n += 1\n"
+
+
+def test_an_opener_for_the_suffixs_body_is_kept_when_the_suffix_line_follows() -> None:
+    context = CompletionContext(
+        "def median(l):\n    if len(l) % 2 == 0:\n", "        return l[0]\n", "Python"
+    )
+    text = "        return l[1]\n    else:\n        return l[0]\n\nprint(1)\n"
+    assert limit_scope(text, context) == "        return l[1]\n    else:\n"
+    # Followed by anything else, the opener only left the block.
+    other = "        return l[1]\n    else:\n        pass\n"
+    assert limit_scope(other, context) == "        return l[1]\n"
+    # A completion that ends right after the opener keeps it.
+    ended = "        return l[1]\n    else:\n"
+    assert limit_scope(ended, context) == ended
+
+
+def test_a_held_opener_waits_in_a_stream() -> None:
+    context = CompletionContext("def f(l):\n    if l:\n", "        return l[0]\n", "Python")
+    processor = PostProcessor(context)
+    assert processor.feed("        x = 1\n") == "        x = 1"
+    assert processor.feed("    else:\n") == ""
+    assert not processor.stopped
+    assert processor.feed("        return l[0]\n") == "\n    else:\n"
+    assert processor.stopped

@@ -48,7 +48,8 @@ and longest cut (at a line boundary, or at any character of its first two lines)
 passes the tests; it reports raw, post-processed (the server's rules replayed on the raw
 text) and oracle pass@1, and per task where post-processing missed a passing cut, how.
 --replay FILE applies today's rules to the raw texts an --oracle run saved (its --out),
-with each rule switched off in turn, without running the model."""
+with each rule switched off in turn, without running the model; a plain run's --out
+file with post-processing-off results serves too (the cut search runs first)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,7 +126,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--replay",
         type=Path,
         metavar="FILE",
-        help="score today's rules on the raw texts of an --oracle run's --out file",
+        help="score today's rules on the raw texts of a run's --out file (see above)",
     )
     parser.add_argument(
         "--cross-file",

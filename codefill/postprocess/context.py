@@ -46,6 +46,7 @@ class PostprocessOptions:
     echo_anywhere: bool = True  # the suffix re-typed from any point of the completion
     brackets: bool = True  # brackets closed that the suffix closes
     end_markers: bool = True  # the model's own end-of-text and padding markers
+    mid_line_blocks: bool = True  # mid-line, a first line that is a block header goes on
     trim: bool = True
 
 

@@ -23,7 +23,7 @@ def judges_for(context: CompletionContext, options: PostprocessOptions) -> list[
     """Fresh line judges for the enabled rules (they keep state, so one set per completion)."""
     judges: list[LineJudge] = []
     if options.single_line:
-        judges.append(SingleLineJudge(context))
+        judges.append(SingleLineJudge(context, block_headers=options.mid_line_blocks))
     if options.suffix_overlap:
         judges.append(InlineEchoJudge(context))
     if options.scope:

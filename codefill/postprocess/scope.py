@@ -53,7 +53,8 @@ class ScopeJudge(LineJudge):
     inside it.
 
     The suffix says where its code continues (``suffix_level``). With code before the cursor
-    and nothing after it on its line (a line that opens no block), the completion may go on
+    and nothing after it on its line (a line that opens no block), when the completion
+    leaves that line as it is (its first line is blank), the completion may go on
     at the level of the suffix's first code line when that is lower: after ``return False``
     inside an ``if``, the middle may add lines to the function body the suffix continues.
     And a line that leaves the block but opens a new one, whose body the suffix's first
@@ -90,12 +91,15 @@ class ScopeJudge(LineJudge):
         self._suffix_level = suffix_level
         self._pending: tuple[int, str] | None = None  # an opener held for the suffix's body
         code_at_line_end = cur.strip() and cursor_place(context) is CursorPlace.LINE_END
+        self._lower_to: int | None = None  # the suffix's level, once line 0 leaves cur as is
         if suffix_level and code_at_line_end and self._suffix_line and not self._opener:
-            self._limit = min(self._limit, _block_level(self._suffix_line))
+            self._lower_to = _block_level(self._suffix_line)
 
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
         if self._pending is not None:
             return self._settle(line, terminated)
+        if index == 0 and self._lower_to is not None and is_blank(line):
+            self._limit = min(self._limit, self._lower_to)
         if is_blank(line):
             return None
         first, self._seen_code = not self._seen_code, True
@@ -191,17 +195,29 @@ class SingleLineJudge(LineJudge):
     """Mid-line (code before and after the cursor) only the rest of that line fits.
 
     The completion ends at its first newline, which is dropped: the suffix's code follows
-    on the same line.
+    on the same line. Unless that first line ends the cursor's line as a block header
+    (``for i in range(len(a`` + ``rr) // 2):``, with ``block_headers``): then the middle
+    goes on with the block below it and ends where the echo rules find the rest of the
+    line re-typed.
     """
 
     rule = "single_line"
     reason = "The cursor is mid-line with code after it, so only the rest of that line fits."
 
-    def __init__(self, context: CompletionContext) -> None:
+    def __init__(self, context: CompletionContext, block_headers: bool = True) -> None:
         self._active = cursor_place(context) is CursorPlace.MID_LINE
+        self._cursor = cursor_line(context.prefix)
+        self._block_headers = block_headers
+        self._python = context.language.strip().lower() in ("python", "py")
 
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
         if self._active and terminated:
+            full = self._cursor + line
+            if self._python:  # ``//`` divides there: it starts no comment
+                full = full.replace("//", "/")
+            if self._block_headers and opens_block(full):
+                self._active = False  # a header: the middle goes on below it
+                return None
             return Cut(0, len(line))
         return None
 

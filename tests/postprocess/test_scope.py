@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from codefill.postprocess import CompletionContext, PostProcessor, keep_first_line, limit_scope
+from codefill.postprocess import (
+    CompletionContext,
+    PostprocessOptions,
+    PostProcessor,
+    keep_first_line,
+    limit_scope,
+    postprocess,
+)
 from codefill.postprocess.lines import apply_judges
 from codefill.postprocess.scope import ScopeJudge, is_closing_line
 
@@ -211,3 +218,26 @@ def test_a_return_in_the_block_the_suffix_continues_ends_the_completion_before_i
     branch = CompletionContext("def f(x):\n    if x:\n", "    else:\n        return 0\n", "Python")
     ended = "        y = 1\n        return y\n"
     assert limit_scope(ended, branch) == ended
+
+
+def test_mid_line_a_block_header_goes_on_to_the_echo_of_the_rest_of_the_line() -> None:
+    context = CompletionContext(
+        "def f(a):\n    ans = 0\n    for i in range(len(a", "n ans\n", "Python"
+    )
+    text = "rr) // 2):\n        ans += 1\n    return ans\n\nprint(f([1]))\n"
+    assert postprocess(text, context) == "rr) // 2):\n        ans += 1\n    retur"
+    assert keep_first_line("rr)):\n        x\n", context) == "rr)):\n        x\n"
+    # Switched off, or when the first line opens nothing, only the rest of the line fits.
+    off = PostprocessOptions(mid_line_blocks=False)
+    assert postprocess(text, context, off) == "rr) // 2):"
+    assert keep_first_line("rr) // 2)\n    x\n", context) == "rr) // 2)"
+    # Outside Python, ``//`` starts a comment, which may well end in a colon.
+    c_like = CompletionContext("int f(int a) {\n    x = g(a", ";\n}\n", "C")
+    assert keep_first_line(") // note:\n    y\n", c_like) == ") // note:"
+
+
+def test_a_completed_cursor_line_keeps_its_own_block() -> None:
+    """Typing mid-word, the completion finishes the cursor's line: the suffix's lower level
+    does not open the block to the completion's next lines."""
+    context = CompletionContext("def f(n):\n    if n:\n        ret", "\n    return 0\n", "Python")
+    assert limit_scope("urn 1\n    n += 1\n", context) == "urn 1\n"

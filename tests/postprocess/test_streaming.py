@@ -30,6 +30,7 @@ CONTEXTS = [
     CompletionContext("if (", " ) {\r\n", "C"),
     CompletionContext("def f(n):\n    if n:\n        return 1", "\n    return 0\n", "Python"),
     CompletionContext("def f(l):\n    if l:\n", "        return l[0]\n", "Python"),
+    CompletionContext("def f(a):\n    for i in range(len(a", "n ans\n", "Python"),
     CompletionContext("    r = foo(\n        a,\n", "    )\n    return r\n", "Python"),
     CompletionContext('def f():\n    """Return the', ' sum.\n    """\n    return 1\n', "Python"),
     CompletionContext(
@@ -87,6 +88,8 @@ LINES = [
     "        while n % i == 0:",
     "        else:",
     " i < n:",
+    "rr)):",
+    "    return ans",
 ]
 
 line_lists = st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=12)), max_size=14)
@@ -101,6 +104,7 @@ options = st.builds(
     echo_anywhere=st.booleans(),
     brackets=st.booleans(),
     end_markers=st.booleans(),
+    mid_line_blocks=st.booleans(),
     trim=st.booleans(),
 )
 

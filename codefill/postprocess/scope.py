@@ -25,6 +25,8 @@ __all__ = [
     "limit_scope",
 ]
 
+_TERMINATOR = re.compile(r"(?:return|raise|break|continue)\b")
+_CONTINUATION = re.compile(r"(?:else|elif|except|finally|case|catch|default)\b")
 _CLOSING = re.compile(r"[)\]}]|(?:end|fi|done|esac)\b(?!\s*[=(.\[])")
 
 
@@ -49,12 +51,25 @@ class ScopeJudge(LineJudge):
     block (``}``, ``)``, ``end``) at the indentation of the line that opened it, and the
     first non-blank line of the suffix neither closes that block itself nor still belongs
     inside it.
+
+    The suffix says where its code continues (``suffix_level``). With code before the cursor
+    and nothing after it on its line (a line that opens no block), when the completion
+    leaves that line as it is (its first line is blank), the completion may go on
+    at the level of the suffix's first code line when that is lower: after ``return False``
+    inside an ``if``, the middle may add lines to the function body the suffix continues.
+    And a line that leaves the block but opens a new one, whose body the suffix's first
+    line could be (``else:`` above the suffix's deeper ``return x``), is held: if the next
+    code line re-types the suffix's first line, the opener was the middle's last line and
+    stays. A later line that returns (or raises, breaks, continues) at the indentation of
+    the suffix's first code line, in no block the completion opened itself, ends the
+    completion before it: it would leave the suffix unreachable, unless the suffix goes on
+    with ``else``, ``except`` and the like.
     """
 
     rule = "scope"
     reason = "The completion left the block the cursor is in."
 
-    def __init__(self, context: CompletionContext) -> None:
+    def __init__(self, context: CompletionContext, suffix_level: bool = True) -> None:
         cur = cursor_line(context.prefix)
         self._above = context.prefix[: len(context.prefix) - len(cur)].split("\n")[:-1]
         previous = next((line for line in reversed(self._above) if not is_blank(line)), None)
@@ -71,8 +86,20 @@ class ScopeJudge(LineJudge):
             self._adapt = True
         self._suffix_line = first_suffix_code_line(context)
         self._seen_code = False
+        self._cursor = cur
+        self._shallowest: int | None = None  # the lowest indentation of a whole line so far
+        self._suffix_level = suffix_level
+        self._pending: tuple[int, str] | None = None  # an opener held for the suffix's body
+        code_at_line_end = cur.strip() and cursor_place(context) is CursorPlace.LINE_END
+        self._lower_to: int | None = None  # the suffix's level, once line 0 leaves cur as is
+        if suffix_level and code_at_line_end and self._suffix_line and not self._opener:
+            self._lower_to = _block_level(self._suffix_line)
 
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
+        if self._pending is not None:
+            return self._settle(line, terminated)
+        if index == 0 and self._lower_to is not None and is_blank(line):
+            self._limit = min(self._limit, self._lower_to)
         if is_blank(line):
             return None
         first, self._seen_code = not self._seen_code, True
@@ -80,12 +107,60 @@ class ScopeJudge(LineJudge):
             self._limit = min(self._limit, indent_width(line))
             return None
         if index == 0:
+            if is_blank(self._cursor):
+                self._shallowest = indent_width(self._cursor + line)
             return None
         width = indent_width(line)
+        shallowest, self._shallowest = self._shallowest, min(width, self._shallowest or width)
+        if self._ends_before_suffix(line, width) and (shallowest is None or width <= shallowest):
+            return Cut(index)
         if width >= self._limit:
             return None
         if self._keeps_closer(line, width):
             return Cut(index, len(line), newline=terminated)
+        if self._opens_suffix_body(line, width) and terminated:
+            self._pending = (index, line)
+            return None
+        return Cut(index)
+
+    def held_from(self) -> int | None:
+        return None if self._pending is None else self._pending[0]
+
+    def _ends_before_suffix(self, line: str, width: int) -> bool:
+        """A ``return`` (``raise``, ``break``, ``continue``) in the very block the suffix
+        continues would leave the suffix's code unreachable: the middle ended before it."""
+        after = self._suffix_line
+        if not self._suffix_level or after is None or width != indent_width(after):
+            return False
+        if line.rstrip() == after.rstrip():
+            return False  # an echo of the suffix: the echo rules say so
+        if _TERMINATOR.match(line.lstrip()) is None:
+            return False
+        return _CONTINUATION.match(after.lstrip()) is None and not is_closing_line(after)
+
+    def _opens_suffix_body(self, line: str, width: int) -> bool:
+        """A line that leaves the block but opens one whose body the suffix's first line
+        could be (``    else:`` before the suffix's ``        return x``)."""
+        after = self._suffix_line
+        return (
+            self._suffix_level
+            and after is not None
+            and opens_block(line)
+            and indent_width(after) > width
+        )
+
+    def _settle(self, line: str, terminated: bool) -> Cut | None:
+        """After a held opener: the next code line decides. When it re-types the suffix's
+        first line, the opener was the last line of the middle (kept, with its newline);
+        otherwise the completion left the block at the opener, which goes. A completion
+        that ends right after the opener keeps it."""
+        assert self._pending is not None
+        index, opener = self._pending
+        if is_blank(line):
+            return Cut(index, len(opener), newline=True) if not terminated else None
+        after = self._suffix_line or ""
+        if line.rstrip() == after.rstrip():
+            return Cut(index, len(opener), newline=True)
         return Cut(index)
 
     def _keeps_closer(self, line: str, width: int) -> bool:
@@ -110,21 +185,39 @@ class ScopeJudge(LineJudge):
         return None
 
 
+def _block_level(line: str) -> int:
+    """The indentation of the block a suffix line belongs to: its own, or one deeper for a
+    line that closes a block (``}`` at 0 ends a body indented deeper than 0)."""
+    return indent_width(line) + (1 if is_closing_line(line) else 0)
+
+
 class SingleLineJudge(LineJudge):
     """Mid-line (code before and after the cursor) only the rest of that line fits.
 
     The completion ends at its first newline, which is dropped: the suffix's code follows
-    on the same line.
+    on the same line. Unless that first line ends the cursor's line as a block header
+    (``for i in range(len(a`` + ``rr) // 2):``, with ``block_headers``): then the middle
+    goes on with the block below it and ends where the echo rules find the rest of the
+    line re-typed.
     """
 
     rule = "single_line"
     reason = "The cursor is mid-line with code after it, so only the rest of that line fits."
 
-    def __init__(self, context: CompletionContext) -> None:
+    def __init__(self, context: CompletionContext, block_headers: bool = True) -> None:
         self._active = cursor_place(context) is CursorPlace.MID_LINE
+        self._cursor = cursor_line(context.prefix)
+        self._block_headers = block_headers
+        self._python = context.language.strip().lower() in ("python", "py")
 
     def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
         if self._active and terminated:
+            full = self._cursor + line
+            if self._python:  # ``//`` divides there: it starts no comment
+                full = full.replace("//", "/")
+            if self._block_headers and opens_block(full):
+                self._active = False  # a header: the middle goes on below it
+                return None
             return Cut(0, len(line))
         return None
 

@@ -75,3 +75,20 @@ def test_usage_errors_exit_2() -> None:
     assert done.returncode == 2 and "invalid choice" in done.stderr
     assert eval_command("--server", "http://x", "--config", "c.toml").returncode == 2
     assert eval_command("--limit", "0").returncode == 2
+
+
+def test_evaluate_with_records_searches_each_raw_completions_cuts(
+    fake_app: Callable[..., Any],
+) -> None:
+    from codefill.eval.oracle_run import OracleRecord
+
+    records: dict[str, OracleRecord] = {}
+    attempts = [Attempt("default", False, RIGHT), Attempt("default", False, WRONG)]
+    with TestClient(fake_app(reply=REPLY + "\nprint(1)\nraise SystemExit(1)\n")) as client:
+        results = evaluate(
+            client, attempts, EvalConfig(num_predict=16), Progress(2, io.StringIO()), records
+        )
+    assert [r.status for r in results] == ["failed", "failed"]  # the raw text fails
+    right, wrong = records["t/right"], records["t/wrong"]
+    assert right.oracle_passed and right.raw[: right.shortest].rstrip() == REPLY.rstrip()
+    assert not wrong.oracle_passed and wrong.verdict.outcome == "no cut"

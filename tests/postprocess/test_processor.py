@@ -48,15 +48,22 @@ def test_each_switch_turns_its_rule_off() -> None:
     scoped = CompletionContext("def f():\n    ", "", "Python")
     assert postprocess("a()\nb()", scoped, PostprocessOptions(scope=False)) == "a()\nb()"
     mid = CompletionContext("x = foo(", ")\n", "Python")
-    multi = PostprocessOptions(single_line=False)
+    multi = PostprocessOptions(single_line=False, brackets=False, echo_anywhere=False)
     assert postprocess("a,\n    b)\n", mid, multi) == "a,\n    b)"
+    # The bracket rule sees that ")" closes what the suffix closes; a lone ")" is too short
+    # for the echo rule to be sure of.
+    assert postprocess("a,\n    b)\n", mid, PostprocessOptions(single_line=False)) == "a,\n    b"
+    alone = PostprocessOptions(single_line=False, echo_anywhere=False)
+    assert postprocess("a,\n    b)\n", mid, alone) == "a,\n    b"
+    alone = PostprocessOptions(single_line=False, brackets=False)
+    assert postprocess("a,\n    b)\n", mid, alone) == "a,\n    b)"
     top = CompletionContext("import os\n", "", "Python")
     text = "x = 1\ndef f():\n    pass"
     assert postprocess(text, top, PostprocessOptions(language_stops=False)) == text
     echo = CompletionContext("def f(x):\n", "    return y\n", "Python")
-    assert postprocess("    return y\n", echo, PostprocessOptions(suffix_overlap=False)) == (
-        "    return y\n"
-    )
+    unchecked = PostprocessOptions(suffix_overlap=False, echo_anywhere=False)
+    assert postprocess("    return y\n", echo, unchecked) == "    return y\n"
+    assert postprocess("    return y\n", echo, PostprocessOptions(suffix_overlap=False)) == ""
     loop = "x = 1\n" * 6
     assert postprocess(loop, top, PostprocessOptions(repetition=False)) == loop.rstrip()
     assert postprocess("x = 1  \n\n", top, PostprocessOptions(trim=False)) == "x = 1  \n\n"

@@ -122,7 +122,7 @@ def test_every_rule_has_a_name_and_a_one_sentence_reason() -> None:
     options = PostprocessOptions()
     judges: list[LineJudge] = judges_for(CompletionContext("x = f(", ")\n", "Python"), options)
     names = [judge.rule for judge in judges]
-    assert len(names) == len(set(names)) == 8
+    assert len(names) == len(set(names)) == 11
     for judge in judges:
         assert judge.reason[0].isupper() and judge.reason.endswith(".")
         assert judge.reason.count(". ") == 0

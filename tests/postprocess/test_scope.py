@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-from codefill.postprocess import CompletionContext, keep_first_line, limit_scope
-from codefill.postprocess.scope import is_closing_line
+from codefill.postprocess import (
+    CompletionContext,
+    PostprocessOptions,
+    PostProcessor,
+    keep_first_line,
+    limit_scope,
+    postprocess,
+)
+from codefill.postprocess.lines import apply_judges
+from codefill.postprocess.scope import ScopeJudge, is_closing_line
 
 
 def test_python_body_ends_where_the_completion_dedents() -> None:
@@ -155,3 +163,81 @@ def test_a_block_body_at_the_same_depth_is_not_the_blocks_body() -> None:
     )
     text = "  for (const x of xs) {\n    total += x;\n  }\n"
     assert postprocess(text, context) == text
+
+
+def test_after_code_at_line_end_the_suffix_level_bounds_the_block() -> None:
+    context = CompletionContext(
+        "def is_prime(n):\n    if n < 2:\n        return False", "\n    return True\n", "Python"
+    )
+    body = "\n    for k in range(2, n):\n        if n % k == 0:\n            return False\n"
+    text = body + "print(1)\n"
+    assert limit_scope(text, context) == body
+    # Switched off, the block is the cursor line's own.
+    assert apply_judges(text, [ScopeJudge(context, suffix_level=False)]) == "\n"
+
+
+def test_a_cursor_line_that_opens_a_block_keeps_its_own_limit() -> None:
+    context = CompletionContext("def f(n):\n    if n:", "\n    return 0\n", "Python")
+    assert limit_scope("\n        n += 1\n    n -= 1\n", context) == "\n        n += 1\n"
+
+
+def test_an_opener_for_the_suffixs_body_is_kept_when_the_suffix_line_follows() -> None:
+    context = CompletionContext(
+        "def median(l):\n    if len(l) % 2 == 0:\n", "        return l[0]\n", "Python"
+    )
+    text = "        return l[1]\n    else:\n        return l[0]\n\nprint(1)\n"
+    assert limit_scope(text, context) == "        return l[1]\n    else:\n"
+    # Followed by anything else, the opener only left the block.
+    other = "        return l[1]\n    else:\n        pass\n"
+    assert limit_scope(other, context) == "        return l[1]\n"
+    # A completion that ends right after the opener keeps it.
+    ended = "        return l[1]\n    else:\n"
+    assert limit_scope(ended, context) == ended
+
+
+def test_a_held_opener_waits_in_a_stream() -> None:
+    context = CompletionContext("def f(l):\n    if l:\n", "        return l[0]\n", "Python")
+    processor = PostProcessor(context)
+    assert processor.feed("        x = 1\n") == "        x = 1"
+    assert processor.feed("    else:\n") == ""
+    assert not processor.stopped
+    assert processor.feed("        return l[0]\n") == "\n    else:\n"
+    assert processor.stopped
+
+
+def test_a_return_in_the_block_the_suffix_continues_ends_the_completion_before_it() -> None:
+    context = CompletionContext(
+        "def digits(n):\n    product = 1\n", "\n    if product == 1:\n        return 0\n", "Python"
+    )
+    body = "    for d in str(n):\n        product *= int(d)\n"
+    assert limit_scope(body + "    return product\n", context) == body
+    # Inside a block the completion opened, the return is that block's own.
+    nested = "    for d in str(n):\n        return product\n"
+    assert limit_scope(nested, context) == nested
+    # Before the suffix's else, a return is the end of the other branch.
+    branch = CompletionContext("def f(x):\n    if x:\n", "    else:\n        return 0\n", "Python")
+    ended = "        y = 1\n        return y\n"
+    assert limit_scope(ended, branch) == ended
+
+
+def test_mid_line_a_block_header_goes_on_to_the_echo_of_the_rest_of_the_line() -> None:
+    context = CompletionContext(
+        "def f(a):\n    ans = 0\n    for i in range(len(a", "n ans\n", "Python"
+    )
+    text = "rr) // 2):\n        ans += 1\n    return ans\n\nprint(f([1]))\n"
+    assert postprocess(text, context) == "rr) // 2):\n        ans += 1\n    retur"
+    assert keep_first_line("rr)):\n        x\n", context) == "rr)):\n        x\n"
+    # Switched off, or when the first line opens nothing, only the rest of the line fits.
+    off = PostprocessOptions(mid_line_blocks=False)
+    assert postprocess(text, context, off) == "rr) // 2):"
+    assert keep_first_line("rr) // 2)\n    x\n", context) == "rr) // 2)"
+    # Outside Python, ``//`` starts a comment, which may well end in a colon.
+    c_like = CompletionContext("int f(int a) {\n    x = g(a", ";\n}\n", "C")
+    assert keep_first_line(") // note:\n    y\n", c_like) == ") // note:"
+
+
+def test_a_completed_cursor_line_keeps_its_own_block() -> None:
+    """Typing mid-word, the completion finishes the cursor's line: the suffix's lower level
+    does not open the block to the completion's next lines."""
+    context = CompletionContext("def f(n):\n    if n:\n        ret", "\n    return 0\n", "Python")
+    assert limit_scope("urn 1\n    n += 1\n", context) == "urn 1\n"

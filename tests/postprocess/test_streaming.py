@@ -28,6 +28,16 @@ CONTEXTS = [
     CompletionContext("func f() error {\n\t", "return nil\n}\n", "Go"),
     CompletionContext("total = price ", "+ tax\n", "Python"),
     CompletionContext("if (", " ) {\r\n", "C"),
+    CompletionContext("def f(n):\n    if n:\n        return 1", "\n    return 0\n", "Python"),
+    CompletionContext("def f(l):\n    if l:\n", "        return l[0]\n", "Python"),
+    CompletionContext("def f(a):\n    for i in range(len(a", "n ans\n", "Python"),
+    CompletionContext("    r = foo(\n        a,\n", "    )\n    return r\n", "Python"),
+    CompletionContext('def f():\n    """Return the', ' sum.\n    """\n    return 1\n', "Python"),
+    CompletionContext(
+        "def f(n):\n    while",
+        "\n        if n % i == 0:\n            n //= i\n            i += 1\n",
+        "Python",
+    ),
 ]
 
 LINES = [
@@ -66,6 +76,20 @@ LINES = [
     "repeat me",
     "repeat me",
     "repeat me",
+    "    else:",
+    "        return l[0]",
+    "    )",
+    '    """',
+    "```",
+    "x<|endoftext|>",
+    "        if n % i == 0:",
+    "            n //= i",
+    "            i += 1",
+    "        while n % i == 0:",
+    "        else:",
+    " i < n:",
+    "rr)):",
+    "    return ans",
 ]
 
 line_lists = st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=12)), max_size=14)
@@ -76,6 +100,11 @@ options = st.builds(
     language_stops=st.booleans(),
     suffix_overlap=st.booleans(),
     repetition=st.booleans(),
+    suffix_level=st.booleans(),
+    echo_anywhere=st.booleans(),
+    brackets=st.booleans(),
+    end_markers=st.booleans(),
+    mid_line_blocks=st.booleans(),
     trim=st.booleans(),
 )
 

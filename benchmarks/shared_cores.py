@@ -6,7 +6,9 @@ alone, then both at the same moment. Systems, one at a time on the machine:
 
 - ``in-process``: both engines inside the server process (``worker_processes = false``), as
   before the engine moved into worker processes;
-- ``workers, gate``: one worker process per model, one decode at a time across them (default);
+- ``workers, budget``: one worker process per model, the threads divided among the workers
+  decoding at the moment (default);
+- ``workers, gate``: one decode at a time across the workers;
 - ``workers, split``: each worker with half the threads;
 - ``workers, none``: each worker with every thread, nothing shared.
 
@@ -34,6 +36,7 @@ from codefill.builtin import QWEN_CODER
 MODELS = {"default": "def fibonacci(n):", QWEN_CODER: "def quicksort(arr):"}
 SYSTEMS = {
     "in-process": "worker_processes = false\n",
+    "workers, budget": 'cpu_share = "budget"\n',
     "workers, gate": 'cpu_share = "gate"\n',
     "workers, split": 'cpu_share = "split"\nmax_loaded_models = 2\n',
     "workers, none": 'cpu_share = "none"\n',

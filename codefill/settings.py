@@ -26,9 +26,10 @@ from codefill.builtin import BUILTIN_MODELS
 from codefill.durations import parse_duration
 from codefill.errors import ConfigError
 
-__all__ = ["ModelConfig", "Settings", "UpstreamConfig", "load_settings"]
+__all__ = ["CpuShare", "ModelConfig", "Settings", "UpstreamConfig", "load_settings"]
 
 OllamaFormat = Literal["seed", "native"]
+CpuShare = Literal["budget", "gate", "split", "none"]
 
 
 class _Strict(BaseModel):
@@ -117,12 +118,16 @@ class Settings(_Strict):
     # the engine's worker processes (docs/engine-process.md): one per loaded local model
     worker_processes: bool = True  # false: the engine runs inside the server (no isolation)
     worker_heartbeat_seconds: float = Field(default=0.5, gt=0, le=60)
+    # a stream's text after its first piece crosses from the worker at most this often
+    # (each crossing wakes server threads, which take the cores from the decode); 0: each token
+    worker_flush_seconds: float = Field(default=0.05, ge=0, le=1)
     # a worker silent this long (stopped, wedged) is killed and restarted
     worker_watchdog_seconds: float = Field(default=15.0, gt=0)
     worker_restart_max_seconds: float = Field(default=30.0, gt=0)  # the backoff's ceiling
-    # how workers share the cores: one decode at a time across them ("gate"), each a share
-    # of the threads ("split"), or each all of them ("none"; collapses when two decode)
-    cpu_share: Literal["gate", "split", "none"] = "gate"
+    # how workers share the cores (engine/cores.py): the threads divided among the workers
+    # decoding now ("budget"), one decode at a time ("gate"), a fixed share each ("split"),
+    # or all threads each ("none")
+    cpu_share: CpuShare = "budget"
     # llama.cpp's extra (repacked, AMX) weight buffers: "auto" turns them off on CPUs with
     # AMX, whose kernels crash (engine/cpu.py), and after a worker crashed before its first
     # decode finished; "on" and "off" force the choice

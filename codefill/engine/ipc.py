@@ -16,6 +16,7 @@ from typing import Any
 
 from codefill import errors
 from codefill.engine.base import Delta, FinishReason, Usage
+from codefill.settings import CpuShare
 
 __all__ = [
     "Channel",
@@ -42,7 +43,9 @@ class Load:
     settings: str
     threads: int
     extra_buffers: bool
-    gate_path: str | None
+    share: CpuShare  # how workers share the cores (engine/cores.py)
+    share_path: str | None
+    share_slot: int
     fault: str | None = None  # a test hook: see ``engine/worker.py``
 
 

@@ -8,10 +8,8 @@ llama.cpp; failures become codefill errors at this edge.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Sequence
-from types import TracebackType
 
 import llama_cpp as lib
 import numpy as np
@@ -19,33 +17,12 @@ import numpy as np
 from codefill.engine import context_size
 from codefill.engine.backend import SamplerHandle
 from codefill.engine.base import SamplingParams
+from codefill.engine.cores import CoreShare
 from codefill.engine.gguf import Vocabulary, check_gguf, init_backend, metadata_of, read_info
 from codefill.engine.healing import PieceIndex
 from codefill.errors import EngineError, ModelLoadError
 
-__all__ = ["DecodeGate", "LlamaBackend", "Sampler"]
-
-
-class DecodeGate:
-    """One decode at a time across the worker processes of a server (an ``flock`` on a file
-    they share), so that models decoding together share the cores instead of each running
-    its threads on all of them; ``None`` as the path is no gate."""
-
-    def __init__(self, path: str | None) -> None:
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else -1
-
-    def __enter__(self) -> None:
-        if self._fd >= 0:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._fd >= 0:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+__all__ = ["LlamaBackend", "Sampler"]
 
 
 class Sampler:
@@ -111,7 +88,7 @@ class LlamaBackend(Vocabulary):
         n_threads: int,
         n_batch: int = 512,
         extra_buffers: bool = True,
-        gate: DecodeGate | None = None,
+        share: CoreShare | None = None,
     ) -> None:
         check_gguf(path)
         init_backend()
@@ -142,7 +119,8 @@ class LlamaBackend(Vocabulary):
             raise ModelLoadError(f"llama.cpp could not create a context for {path}")
         self._ctx = context
         self._memory = lib.llama_get_memory(context)
-        self._gate = gate or DecodeGate(None)
+        self._share = share or CoreShare("none", None, 0, n_threads)
+        self._threads = n_threads
         self.n_batch = n_batch
         self._batch = lib.llama_batch_init(n_batch, 0, 1)
         self.can_shift = bool(lib.llama_memory_can_shift(self._memory))
@@ -171,7 +149,10 @@ class LlamaBackend(Vocabulary):
             batch.seq_id[i][0] = seqs[i]
             batch.logits[i] = logits[i]
         batch.n_tokens = count
-        with self._gate:
+        with self._share.turn() as threads:
+            if threads != self._threads:  # the other workers' share changed
+                lib.llama_set_n_threads(self._ctx, threads, threads)
+                self._threads = threads
             status = lib.llama_decode(self._ctx, batch)
         if status != 0:
             raise EngineError(f"llama_decode failed with status {status}")

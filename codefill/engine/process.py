@@ -39,6 +39,7 @@ from codefill.engine.base import (
     Usage,
     check_prompt,
 )
+from codefill.engine.cores import SLOTS, CoreShare
 from codefill.engine.cpu import BufferChoice, choose_extra_buffers
 from codefill.engine.gguf import Vocabulary, VocabularyFile
 from codefill.engine.ipc import Load, Message, decode_delta
@@ -55,7 +56,9 @@ __all__ = ["ProcessEngine", "WorkerSpec"]
 
 log = logging.getLogger("codefill.engine")
 
-_gate_file: str | None = None
+_share_file: str | None = None
+_slots_taken: set[int] = set()
+_slots_lock = threading.Lock()
 _STABLE_SECONDS = 60.0  # a worker that lived this long resets the restart backoff
 _FIRST_DELAY = 0.5
 
@@ -68,7 +71,8 @@ class WorkerSpec:
     name: str
     context_length: int | None
     threads: int
-    gate_path: str | None
+    share_path: str | None  # the file the server's workers share the cores through
+    share_slot: int  # this model's place in it
 
 
 @dataclass
@@ -118,14 +122,17 @@ class ProcessEngine(Engine):
         threads = settings.thread_count
         if settings.cpu_share == "split":
             threads = max(1, threads // settings.max_loaded_models)
-        gate = _gate_path() if settings.cpu_share == "gate" else None
-        spec = WorkerSpec(path, name, context_length, threads, gate)
-        vocabulary = Vocabulary.open(path)
+        spec = WorkerSpec(path, name, context_length, threads, _share_path(), _take_slot())
+        try:
+            vocabulary = Vocabulary.open(path)
+        except BaseException:
+            _free_slot(spec.share_slot)
+            raise
         engine = cls(spec, settings, vocabulary)
         try:
             engine._first_start()
         except BaseException:
-            vocabulary.close()
+            engine._release()
             raise
         return engine
 
@@ -186,7 +193,13 @@ class ProcessEngine(Engine):
             left, self._jobs = list(self._jobs.values()), {}
         for entry in left:
             entry.stream.put(Delta("", FinishReason.CANCELLED, Usage()))
+        self._release()
+
+    def _release(self) -> None:
+        """Give back what the model held in this process: its vocabulary and core slot."""
         self._vocabulary.close()
+        CoreShare.release(self._spec.share_path, self._spec.share_slot)
+        _free_slot(self._spec.share_slot)
 
     # --- starting workers ---------------------------------------------------------------
 
@@ -216,7 +229,9 @@ class ProcessEngine(Engine):
             settings=self._settings.model_dump_json(warnings=False),
             threads=self._spec.threads,
             extra_buffers=self._buffers.enabled,
-            gate_path=self._spec.gate_path,
+            share=self._settings.cpu_share,
+            share_path=self._spec.share_path,
+            share_slot=self._spec.share_slot,
             fault=self._settings.worker_fault,
         )
         start = _Start()
@@ -285,6 +300,7 @@ class ProcessEngine(Engine):
             start.done.set()
 
     def _on_exit(self, worker: WorkerProcess, cause: str) -> None:
+        CoreShare.release(self._spec.share_path, self._spec.share_slot)  # if it died decoding
         with self._lock:
             if worker is not self._worker or self._state == "closed":
                 return
@@ -356,11 +372,23 @@ class ProcessEngine(Engine):
             entry.stream.put(Delta("", FinishReason.STOP, Usage(), ModelLoadError(message)))
 
 
-def _gate_path() -> str:
-    """The lock file through which this server's workers take turns to decode."""
-    global _gate_file
-    if _gate_file is None:
-        handle, _gate_file = tempfile.mkstemp(prefix="codefill-decode-", suffix=".lock")
+def _share_path() -> str:
+    """The file through which this server's workers share the cores (engine/cores.py)."""
+    global _share_file
+    if _share_file is None:
+        handle, _share_file = tempfile.mkstemp(prefix="codefill-cores-")
         os.close(handle)
-        atexit.register(os.unlink, _gate_file)
-    return _gate_file
+        atexit.register(os.unlink, _share_file)
+    return _share_file
+
+
+def _take_slot() -> int:
+    with _slots_lock:
+        slot = min(set(range(SLOTS)) - _slots_taken)  # more models than slots: ValueError
+        _slots_taken.add(slot)
+        return slot
+
+
+def _free_slot(slot: int) -> None:
+    with _slots_lock:
+        _slots_taken.discard(slot)

@@ -64,7 +64,8 @@ def main() -> None:
         servers = {
             setting: codefill(
                 Path(workdir),
-                f'threads = {threads}\nextra_buffer_types = "{setting}"\n',
+                # no moved-chunk reuse: each run's prompt is evaluated whole
+                f'threads = {threads}\nreuse_min_chunk = 0\nextra_buffer_types = "{setting}"\n',
                 name=f"extra-{setting}",
             )
             for setting in settings

@@ -24,7 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from codefill.engine.base import Delta
 from codefill.errors import CodefillError
-from codefill.service.completion import Completion, Reader
+from codefill.service.completion import Completion
 
 __all__ = ["ClientGone", "Encoder", "WatchedStreamingResponse", "answer", "until_disconnect"]
 
@@ -62,43 +62,29 @@ class Encoder(Protocol):
 async def answer(
     request: Request, completion: Completion, encoder: Encoder, *, stream: bool
 ) -> Response:
-    """Answer ``request`` with ``completion``, whole or streamed, in the encoder's dialect.
-
-    A stream starts (status line and all) with its first piece of text: a request that fails
-    before that, such as one whose engine died under it, gets a plain error response with
-    its status (503 and ``Retry-After``) rather than a 200 with an error inside.
-    """
+    """Answer ``request`` with ``completion``, whole or streamed, in the encoder's dialect."""
     request.state.completion = completion  # for the access log and the metrics
     headers = {"X-Codefill-Completion-Id": completion.id}
     if not stream:
         text, final = await until_disconnect(request, completion.collect())
         body = encoder.whole(completion, text, final)
         return Response(body, media_type="application/json", headers=headers)
-    deltas = completion.reader()
-    try:
-        first = await until_disconnect(request, deltas.__anext__())
-    except BaseException:
-        deltas.close()
-        raise
-    frames = _frames(completion, encoder, deltas, first)
+    frames = _frames(completion, encoder)
     return WatchedStreamingResponse(frames, media_type=encoder.media_type, headers=headers)
 
 
-async def _frames(
-    completion: Completion, encoder: Encoder, deltas: Reader, delta: Delta
-) -> AsyncIterator[str]:
+async def _frames(completion: Completion, encoder: Encoder) -> AsyncIterator[str]:
     for frame in encoder.opening():
         yield frame
-    async with contextlib.aclosing(deltas):
+    async with contextlib.aclosing(completion.reader()) as deltas:
         try:
-            while True:
+            async for delta in deltas:
                 if delta.text:
                     yield encoder.piece(delta.text)
                 if delta.finish is not None:
                     for frame in encoder.closing(completion, delta):
                         yield frame
                     return
-                delta = await deltas.__anext__()
         except CodefillError as error:
             yield encoder.error(error)
 

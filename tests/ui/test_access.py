@@ -78,7 +78,7 @@ def occupied(server: Server) -> Iterator[None]:
         client = stack.enter_context(httpx.Client(base_url=server.url, timeout=120))
         # an earlier test's page may have left a completion that is still being aborted
         deadline = time.monotonic() + 60
-        while client.get("/health").json()["models"]["default"] != {"queued": 0, "busy_slots": 0}:
+        while load(client) != (0, 0):
             assert time.monotonic() < deadline, "the server did not become idle"
             time.sleep(0.2)
         for _ in range(2):
@@ -86,9 +86,14 @@ def occupied(server: Server) -> Iterator[None]:
                 client.stream("POST", "/api/generate", json=body, headers=headers)
             )
             assert stream.status_code == 200
-        health = client.get("/health").json()["models"]["default"]
-        assert health == {"queued": 1, "busy_slots": 1}
+        assert load(client) == (1, 1)
         yield
+
+
+def load(client: httpx.Client) -> tuple[int, int]:
+    """The default model's queued jobs and busy slots, from /health."""
+    model = client.get("/health").json()["models"]["default"]
+    return model["queued"], model["busy_slots"]
 
 
 def test_an_overloaded_server_gets_a_clear_message(

@@ -15,16 +15,25 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from codefill.eval.execute import FILE_LIMIT, MEMORY_LIMIT, Outcome, Sandbox, sandbox
+from codefill.eval.execute import (
+    FILE_LIMIT,
+    MEMORY_LIMIT,
+    NETWORK_GUARD,
+    Outcome,
+    Sandbox,
+    sandbox,
+)
 
 __all__ = ["run_batch"]
 
 # Runs as ``python -I -c BATCH JOBS MEMORY FILESIZE GUARD TIMEOUT FIRST``; prints one JSON
 # line per program run: [status, detail, seconds].
-_BATCH = """
+_BATCH = (
+    """
 import json, os, resource, signal, sys, time
 jobs, memory, size, guard = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 timeout, first = float(sys.argv[5]), sys.argv[6] == "first"
@@ -43,19 +52,9 @@ def child(index, source):
     err = os.open("stderr.txt", os.O_WRONLY | os.O_CREAT)
     os.dup2(null, 0); os.dup2(null, 1); os.dup2(err, 2)
     if guard == "guard":
-        import _socket, socket
-        def _refuse(*args, **kwargs):
-            raise OSError("network access is disabled in the codefill eval sandbox")
-        class _NoSocket(socket.socket):
-            __init__ = _refuse
-        class _NoRawSocket(_socket.socket):
-            __init__ = _refuse
-        socket.socket = _NoSocket
-        _socket.socket = _NoRawSocket
-        for name in ("create_connection", "create_server", "socketpair", "fromfd",
-                     "getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
-            setattr(socket, name, _refuse)
-    path = os.path.join(work, "program.py")
+"""
+    + textwrap.indent(NETWORK_GUARD, "        ")
+    + """    path = os.path.join(work, "program.py")
     with open(path, "w", encoding="utf-8") as out:
         out.write(source)
     sys.argv = [path]
@@ -115,6 +114,7 @@ for index, source in enumerate(programs):
     if first and verdict[0] == "passed":
         break
 """
+)
 
 
 def run_batch(

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,30 +27,38 @@ __all__ = ["GUARD", "Outcome", "Sandbox", "run_program", "sandbox"]
 MEMORY_LIMIT = 4 << 30  # address space per program; catches runaway allocations
 FILE_LIMIT = 64 << 20  # largest file a program may write
 
+# Python that makes every socket call fail: a program under test may not use the network.
+NETWORK_GUARD = """
+import _socket, socket
+def _refuse(*args, **kwargs):
+    raise OSError("network access is disabled in the codefill eval sandbox")
+class _NoSocket(socket.socket):
+    __init__ = _refuse
+class _NoRawSocket(_socket.socket):
+    __init__ = _refuse
+socket.socket = _NoSocket
+_socket.socket = _NoRawSocket
+for name in ("create_connection", "create_server", "socketpair", "fromfd", "getaddrinfo",
+             "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
+    setattr(socket, name, _refuse)
+"""
+
 # Runs as ``python -I -c BOOTSTRAP PROGRAM MEMORY FILESIZE GUARD``: limits, then the program.
-_BOOTSTRAP = """
+_BOOTSTRAP = (
+    """
 import resource, sys
 path, memory, size, guard = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 if guard == "guard":
-    import _socket, socket
-    def _refuse(*args, **kwargs):
-        raise OSError("network access is disabled in the codefill eval sandbox")
-    class _NoSocket(socket.socket):
-        __init__ = _refuse
-    class _NoRawSocket(_socket.socket):
-        __init__ = _refuse
-    socket.socket = _NoSocket
-    _socket.socket = _NoRawSocket
-    for name in ("create_connection", "create_server", "socketpair", "fromfd", "getaddrinfo",
-                 "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
-        setattr(socket, name, _refuse)
-sys.argv = [path]
+"""
+    + textwrap.indent(NETWORK_GUARD, "    ")
+    + """sys.argv = [path]
 with open(path, encoding="utf-8") as source:
     code = compile(source.read(), path, "exec")
 exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
 """
+)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from codefill.engine.context_size import FALLBACK_CONTEXT, kv_bytes_per_token, seq_context
+from codefill.engine.context_size import (
+    DEFAULT_CONTEXT,
+    FALLBACK_CONTEXT,
+    kv_bytes_per_token,
+    seq_context,
+)
 
 # the header values of the two builtin models (GGUF metadata keys)
 SMOLLM2 = {
@@ -30,9 +35,10 @@ def test_kv_bytes_per_token_from_the_header() -> None:
     assert kv_bytes_per_token({**SMOLLM2, "llama.block_count": "many"}) == 0
 
 
-def test_the_builtin_models_get_their_trained_context() -> None:
+def test_the_builtin_models_get_their_trained_context_up_to_the_default() -> None:
     assert seq_context(8192, None, 4, kv_bytes_per_token(SMOLLM2)) == 8192
-    assert seq_context(32_768, None, 4, kv_bytes_per_token(QWEN_CODER)) == 32_768
+    assert seq_context(32_768, None, 4, kv_bytes_per_token(QWEN_CODER)) == DEFAULT_CONTEXT
+    assert seq_context(32_768, 32_768, 4, kv_bytes_per_token(QWEN_CODER)) == 32_768
 
 
 def test_past_the_budget_the_context_shrinks_but_not_below_the_fallback() -> None:

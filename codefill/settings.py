@@ -115,6 +115,18 @@ class Settings(_Strict):
     # tokens in front of it the chunk is computed again, so answers do not drift.
     reuse_max_drift: int = Field(default=256, ge=0)
     reuse_margin: int = Field(default=16, ge=0)  # tokens at a moved chunk's front recomputed
+    # speculative decoding with drafts looked up in the context (engine/drafts.py)
+    speculative: bool = True
+    draft_max: int = Field(default=32, ge=1, le=128)  # the longest draft
+    draft_min: int = Field(default=2, ge=1, le=128)  # a shorter draft is not worth its rows
+    # after this many drafted tokens, a job whose drafts were mostly refused stops drafting
+    draft_patience: int = Field(default=16, ge=1)
+    # a greedy choice taken from a draft's batch must lead the runner-up by this much (see
+    # Scheduler._verify); closer calls are decoded again alone
+    draft_margin: float = Field(default=1.0, ge=0)
+    draft_ngram: int = Field(default=3, ge=1, le=16)  # context tokens a lookup matches
+    draft_history: int = Field(default=8, ge=0, le=256)  # a session's completions kept
+    draft_sessions: int = Field(default=64, ge=1)  # sessions whose completions are kept
     # the engine's worker processes (docs/engine-process.md): one per loaded local model
     worker_processes: bool = True  # false: the engine runs inside the server (no isolation)
     worker_heartbeat_seconds: float = Field(default=0.5, gt=0, le=60)
@@ -137,6 +149,9 @@ class Settings(_Strict):
     keep_alive: float | str = -1
     max_loaded_models: int = Field(default=3, ge=1)
     supersede: bool = True
+    # trim a long prefix's first and a long suffix's last partial line (prompt/windows.py),
+    # so that a client's sliding window of characters keeps the KV cache's prefix
+    whole_line_windows: bool = True
     typeahead: bool = True
     postprocess: bool = True
     token_healing: bool = True  # completions only; chat never heals (docs/token-healing.md)

@@ -73,6 +73,14 @@ class LlamaCppEncoder:
                 "predicted_ms": predicted_ms,
                 "predicted_per_token_ms": _per(predicted_ms, predicted),
                 "predicted_per_second": _rate(predicted, predicted_ms),
+                "cache_n": ours["cached_tokens"],
+                "draft_n": ours["draft_tokens"],
+                "draft_n_accepted": ours["accepted_tokens"],
+                # codefill's own, beside llama.cpp's names: where the rest of the time went
+                "queue_ms": ours["queue_ms"],
+                "decode_ms": ours["decode_ms"],
+                "postprocess_ms": ours["postprocess_ms"],
+                "first_text_ms": ours["first_text_ms"],
             },
             "postprocess": completion.postprocess_report(),
         }

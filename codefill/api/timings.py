@@ -11,7 +11,13 @@ __all__ = ["timings"]
 
 
 def timings(completion: Completion, usage: Usage | None) -> dict[str, Any]:
-    """Prompt tokens evaluated and taken from the KV cache, and where the time went (ms)."""
+    """Prompt tokens evaluated and taken from the KV cache, and where the time went (ms).
+
+    ``decode_ms`` is llama.cpp's own share of ``prompt_ms + generation_ms`` (the decodes
+    this job was part of); the rest is the scheduler's. ``first_text_ms`` runs from the
+    request's arrival to the first text post-processing let out; ``draft_tokens`` and
+    ``accepted_tokens`` count speculative decoding's drafts and those the model wrote.
+    """
     usage = usage or Usage()
     cached = 0 if completion.typeahead else usage.cached_tokens
     evaluated = 0 if completion.typeahead else max(usage.prompt_tokens - cached, 0)
@@ -26,5 +32,14 @@ def timings(completion: Completion, usage: Usage | None) -> dict[str, Any]:
         "queue_ms": round(usage.queue_seconds * 1000, 2),
         "prompt_ms": round(usage.prompt_seconds * 1000, 2),
         "generation_ms": round(usage.generation_seconds * 1000, 2),
+        "decode_ms": round(usage.decode_seconds * 1000, 2),
+        "draft_tokens": usage.draft_tokens,
+        "accepted_tokens": usage.accepted_tokens,
+        "postprocess_ms": round(completion.postprocess_seconds * 1000, 3),
+        "first_text_ms": _since(completion.started, completion.first_token_at),
         "total_ms": round(completion.elapsed * 1000, 2),
     }
+
+
+def _since(start: float, then: float | None) -> float | None:
+    return None if then is None else round((then - start) * 1000, 2)

@@ -110,6 +110,9 @@ class Usage:
     queue_seconds: float = 0.0
     prompt_seconds: float = 0.0
     generation_seconds: float = 0.0
+    decode_seconds: float = 0.0  # of prompt and generation, the decodes this job was in
+    draft_tokens: int = 0  # speculative decoding: tokens drafted for this job
+    accepted_tokens: int = 0  # and how many of them the model wrote
 
     @property
     def evaluated_tokens(self) -> int:

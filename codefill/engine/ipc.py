@@ -115,4 +115,7 @@ def _usage_tuple(usage: Usage) -> tuple[int | float, ...]:
         usage.queue_seconds,
         usage.prompt_seconds,
         usage.generation_seconds,
+        usage.decode_seconds,
+        usage.draft_tokens,
+        usage.accepted_tokens,
     )

@@ -167,6 +167,16 @@ class LlamaBackend(Vocabulary):
             self._constrain(index, retype)
         return int(lib.llama_sampler_sample(sampler.handle, self._ctx, index))
 
+    def margin(self, index: int) -> float:
+        pointer = lib.llama_get_logits_ith(self._ctx, index)
+        logits = np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+        best = int(logits.argmax())
+        top = float(logits[best])
+        logits[best] = -np.inf
+        second = float(logits.max())
+        logits[best] = top
+        return top - second
+
     def _constrain(self, index: int, retype: bytes) -> None:
         """Token healing: give every token that cannot re-type ``retype`` a logit of -inf,
         in place, so whatever the sampler chain does next it picks an allowed token."""

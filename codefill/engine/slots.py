@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from codefill.engine.backend import SamplerHandle
 from codefill.engine.base import Delta, Job
+from codefill.engine.drafts import Drafter
 from codefill.engine.stop_strings import StopMatcher
 
 __all__ = ["Batch", "RunningJob", "Sink", "Slot", "State"]
@@ -44,6 +45,13 @@ class RunningJob:
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace")
     )
     stops: StopMatcher = field(default_factory=lambda: StopMatcher(()))
+    output: list[int] = field(default_factory=list)  # the tokens written, for later drafts
+    drafter: Drafter | None = None  # speculative decoding's index, once generating
+    draft_length: int = 8  # the next draft's length (drafts.next_length)
+    alone: bool = False  # decode the next token without a draft (a close call to settle)
+    drafted: int = 0
+    accepted: int = 0
+    decode_seconds: float = 0.0
 
 
 @dataclass
@@ -64,6 +72,9 @@ class Batch:
     logits: list[bool] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
     sampled: list[int] = field(default_factory=list)
+    # a job's sampled row -> its draft and the rows holding the drafted tokens
+    drafts: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
+    draft_rows: set[int] = field(default_factory=set)  # not in a cache until verified
 
     def add(self, token: int, position: int, seq: int, logits: bool, slot: Slot) -> None:
         if logits:
@@ -73,3 +84,13 @@ class Batch:
         self.seqs.append(seq)
         self.logits.append(logits)
         self.slots.append(slot)
+
+    def add_draft(self, row: int, draft: list[int], position: int, seq: int, slot: Slot) -> None:
+        """Drafted tokens to follow the job sampled at ``row``, each with its logits."""
+        rows = []
+        for offset, token in enumerate(draft):
+            rows.append(len(self.tokens))
+            self.add(token, position + offset, seq, False, slot)
+            self.logits[-1] = True
+        self.drafts[row] = (draft, rows)
+        self.draft_rows.update(rows)

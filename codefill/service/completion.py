@@ -96,6 +96,7 @@ class Completion:
     text: str = ""
     final: Delta | None = None
     first_token_at: float | None = None
+    postprocess_seconds: float = 0.0  # spent in the text filter, on the event loop
     _readers: int = 0
     _reading: bool = False
     _waiters: list[asyncio.Future[None]] = field(default_factory=list)
@@ -194,10 +195,12 @@ class Completion:
         """The delta's text after post-processing, and whether the rules stopped it here."""
         if self.text_filter is None:
             return delta.text, False
+        started = time.perf_counter()
         text = self.text_filter.feed(delta.text)
         stopped = self.text_filter.stopped
         if stopped or delta.finish is not None:
             text += self.text_filter.flush()
+        self.postprocess_seconds += time.perf_counter() - started
         return text, stopped and delta.finish is None
 
     def _append(self, text: str) -> None:

@@ -61,6 +61,9 @@ class FakeBackend:
     def piece(self, token: int) -> bytes:
         return chr(token).encode()
 
+    def margin(self, index: int) -> float:
+        return 10.0
+
     def is_end(self, token: int) -> bool:
         return token == END
 
@@ -130,7 +133,8 @@ def test_jobs_share_batches_and_finish_with_usage(backend: FakeBackend) -> None:
 
 def test_long_prompts_are_chunked_while_others_generate() -> None:
     backend = FakeBackend(length=50, delay=0.002)
-    scheduler = make(backend, slots=2, prefill_chunk=8)
+    # no drafts: the letters it writes are also prompt tokens, which would draft them
+    scheduler = Scheduler(backend, Settings(slots=2, prefill_chunk=8, speculative=False))
     generating = Collector()
     scheduler.submit(Job((1,), SamplingParams(max_tokens=40)), generating)
     while not generating.deltas:

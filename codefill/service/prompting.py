@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codefill.errors import BadRequest, ContextOverflow
+from codefill.prompt import windows
 from codefill.prompt.chat import ChatMessage, render_chat
 from codefill.prompt.fim import is_templated
 from codefill.prompt.languages import language_for_path
@@ -69,8 +70,10 @@ def completion_prompt(
     context_length: int,
     reserve: int,
     repository: RepositorySource | None = None,
+    whole_lines: bool = False,
 ) -> BuiltPrompt:
-    """The prompt for a completion, fitted into ``context_length - reserve`` tokens."""
+    """The prompt for a completion, fitted into ``context_length - reserve`` tokens;
+    ``whole_lines`` trims a long prefix and suffix to whole lines (``prompt/windows.py``)."""
     tokenizer = model.engine.tokenizer
     if request.prefix is None and (request.raw or is_templated(request.prompt, model.family)):
         if request.raw and (request.system or request.template):
@@ -83,6 +86,9 @@ def completion_prompt(
         if context.suffix:
             raise BadRequest("give the suffix in 'suffix' or after <SUF>, not both", "suffix")
         context = dataclasses.replace(context, suffix=request.suffix)
+    if whole_lines:
+        prefix, suffix = windows.whole_lines(context.prefix, context.suffix)
+        context = dataclasses.replace(context, prefix=prefix, suffix=suffix)
     template = _template(request, model)
     if not template.uses("code_suffix"):
         if request.suffix and request.prefix is None:  # Ollama's `suffix`, in its words;

@@ -200,7 +200,12 @@ class Serving:
         self.repository.check(request)
         block = functools.partial(self.repository.block, request, model)
         return completion_prompt(
-            request, model, context_length, min(reserve, context_length // 2), block
+            request,
+            model,
+            context_length,
+            min(reserve, context_length // 2),
+            block,
+            whole_lines=self.settings.whole_line_windows,
         )
 
     def _wanted(self, request: CompletionRequest) -> int:

@@ -115,8 +115,10 @@ class Settings(_Strict):
     # tokens in front of it the chunk is computed again, so answers do not drift.
     reuse_max_drift: int = Field(default=256, ge=0)
     reuse_margin: int = Field(default=16, ge=0)  # tokens at a moved chunk's front recomputed
-    # speculative decoding with drafts looked up in the context (engine/drafts.py)
-    speculative: bool = True
+    # speculative decoding with drafts looked up in the context (engine/drafts.py); off by
+    # default: on two cores a draft's rows cost nearly a decode each, and it did not pay
+    # (docs/keystroke-latency.md)
+    speculative: bool = False
     draft_max: int = Field(default=32, ge=1, le=128)  # the longest draft
     draft_min: int = Field(default=2, ge=1, le=128)  # a shorter draft is not worth its rows
     # after this many drafted tokens, a job whose drafts were mostly refused stops drafting

@@ -192,7 +192,7 @@ def test_a_session_drafts_from_its_earlier_completions() -> None:
     answer = "return sorted(items, key=len)\n"
     rule = rule_of("x = " + answer) | rule_of("y = " + answer)
     model = CacheModel(rule)
-    scheduler = Scheduler(model, Settings.model_validate({"slots": 1}))
+    scheduler = Scheduler(model, Settings.model_validate({"slots": 1, "speculative": True}))
     usages = []
     for prompt in ("x = ", "y = "):
         sink = Collector()

@@ -33,6 +33,7 @@ __all__ = [
     "Overloaded",
     "PayloadTooLarge",
     "Unauthorized",
+    "as_engine_error",
 ]
 
 
@@ -115,3 +116,10 @@ class EngineError(CodefillError):
 
 class ConfigError(Exception):
     """The configuration is invalid; raised before the server starts, never over HTTP."""
+
+
+def as_engine_error(error: Exception) -> CodefillError:
+    """A codefill error as it is; anything else raised while generating as an EngineError."""
+    if isinstance(error, CodefillError):
+        return error
+    return EngineError(f"generation failed: {error}")

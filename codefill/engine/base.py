@@ -70,6 +70,13 @@ class SamplingParams:
     # newline, so a budget never stops a completion inside a line
     line_budget: float | None = None
 
+    def out_of_time(self, elapsed: float, piece: bytes) -> bool:
+        """The server's hard budget ends anywhere; the client's only on a token with a
+        newline (``piece`` is the token just written)."""
+        if self.time_budget is not None and elapsed >= self.time_budget:
+            return True
+        return self.line_budget is not None and elapsed >= self.line_budget and b"\n" in piece
+
 
 @dataclass(frozen=True)
 class Job:

@@ -5,9 +5,7 @@ and aborts from the inbox, admit waiting jobs into free slots, build one batch (
 every generating job first, then a bounded chunk of pending prompt tokens), decode it, and
 sample for every job whose logits came out. Jobs beyond the slots wait in a bounded queue.
 
-A generating job's row may carry a draft (speculative decoding, ``engine/drafts.py``):
-tokens looked up in its context, decoded in the same batch; the job keeps those its own
-sampling agrees with, and the cache cells of the rest are dropped.
+A generating job's row may carry a draft (``engine/speculation.py``).
 """
 
 from __future__ import annotations
@@ -19,13 +17,13 @@ import time
 from collections.abc import Callable
 
 from codefill.engine.backend import Backend
-from codefill.engine.base import Delta, FinishReason, Job, SamplingParams, Usage, check_prompt
-from codefill.engine.drafts import Drafter, next_length
+from codefill.engine.base import Delta, FinishReason, Job, Usage, check_prompt
 from codefill.engine.healing import advance
 from codefill.engine.reuse import ReusePlan, plan_reuse
 from codefill.engine.slots import Batch, RunningJob, Sink, Slot, State
+from codefill.engine.speculation import Speculation
 from codefill.engine.stop_strings import StopMatcher
-from codefill.errors import CodefillError, EngineError, Overloaded
+from codefill.errors import CodefillError, Overloaded, as_engine_error
 from codefill.settings import Settings
 
 __all__ = ["Scheduler"]
@@ -55,10 +53,7 @@ class Scheduler:
         self._config = config
         self._slots = [Slot(seq=i, scratch=config.slots + i) for i in range(config.slots)]
         self._waiting: collections.deque[tuple[Job, Sink, float]] = collections.deque()
-        # each session's latest completions (token ids), where drafts are looked up too
-        self._written: collections.OrderedDict[str | None, collections.deque[list[int]]] = (
-            collections.OrderedDict()
-        )
+        self._speculation = Speculation(backend, config)
         self._aborts: set[str] = set()
         self._lock = threading.Condition()
         self._closing = False
@@ -110,7 +105,7 @@ class Scheduler:
                 log.exception("engine step failed")
                 for slot in self._slots:
                     if slot.active is not None:
-                        self._finish(slot, FinishReason.STOP, _as_engine_error(error))
+                        self._finish(slot, FinishReason.STOP, as_engine_error(error))
                         self._forget(slot)
             self.stepping_since = None
         self._shutdown()
@@ -187,7 +182,7 @@ class Scheduler:
                 self._on_admit(job.id)
             except Exception as error:
                 log.exception("could not start job %s", job.id)
-                sink(Delta("", FinishReason.STOP, Usage(), error=_as_engine_error(error)))
+                sink(Delta("", FinishReason.STOP, Usage(), error=as_engine_error(error)))
 
     def _start(self, job: Job, sink: Sink, submitted: float, free: list[Slot]) -> None:
         slot, plan = self._choose_slot(job.tokens, free)
@@ -269,7 +264,7 @@ class Scheduler:
             assert slot.active is not None
             batch.add(slot.active.last_token, len(slot.cached), slot.seq, True, slot)
         for row, slot in zip(list(batch.sampled), generating, strict=True):
-            draft = self._draft(slot, self._backend.n_batch - len(batch.tokens))
+            draft = self._speculation.draft(slot, self._backend.n_batch - len(batch.tokens))
             if draft:  # after every job's own row, as room allows
                 batch.add_draft(row, draft, len(slot.cached) + 1, slot.seq, slot)
         room = self._backend.n_batch - len(batch.tokens)
@@ -295,27 +290,6 @@ class Scheduler:
                 break
         return batch
 
-    def _draft(self, slot: Slot, room: int) -> list[int]:
-        """The tokens to verify after this job's next one: none while token healing
-        constrains the next tokens, and never past the job's tokens or its context."""
-        active = slot.active
-        assert active is not None
-        config = self._config
-        if not config.speculative or active.retype or active.alone:
-            active.alone = False
-            return []
-        if active.drafted >= config.draft_patience and active.accepted * 2 < active.drafted:
-            return []  # this text does not repeat its context: plain decoding is cheaper
-        if active.drafter is None:
-            written = self._written.get(active.job.session, ())
-            active.drafter = Drafter(config.draft_ngram, written, active.prompt)
-            for token in active.output:
-                active.drafter.push(token)
-        left = active.job.sampling.max_tokens - (active.generated - active.retyped) - 1
-        context = self._backend.seq_context - len(slot.cached) - 2
-        draft = active.drafter.draft(min(active.draft_length, left, context, room))
-        return draft if len(draft) >= config.draft_min else []
-
     def _update(self, batch: Batch) -> None:
         now = time.perf_counter()
         for index, slot in enumerate(batch.slots):
@@ -332,49 +306,18 @@ class Scheduler:
             try:
                 drafted = batch.drafts.get(index)
                 if drafted:
-                    self._verify(slot, [index, *drafted[1]], drafted[0])
+                    rows = [index, *drafted[1]]
+                    self._speculation.verify(slot, rows, drafted[0], self._sample, self._accept)
                 else:
                     self._accept(slot, self._sample(active, index))
             except Exception as error:  # one request's sampling failing fails it alone
                 log.exception("sampling failed for job %s", active.job.id)
                 if slot.active is active:
-                    self._finish(slot, FinishReason.STOP, _as_engine_error(error))
+                    self._finish(slot, FinishReason.STOP, as_engine_error(error))
         for slot in self._slots:
             active = slot.active
             if active and active.held and active.next_pos == active.held[0][0]:
                 self._restore(slot)
-
-    def _verify(self, slot: Slot, rows: list[int], draft: list[int]) -> None:
-        """Sample row by row while the job's own choice is the drafted token (whose row
-        then holds the logits for the next one); drop the cache cells past what it kept.
-
-        A batch's rows come out a little different from one token decoded alone (other
-        kernels, another order of sums: up to about 0.3 in a logit on the 0.5B coder), so
-        a greedy choice closer than ``draft_margin`` is not taken from the batch: that
-        token is decoded again alone, as plain decoding would, and the text stays the same.
-        """
-        active = slot.active
-        assert active is not None
-        greedy = active.job.sampling.temperature <= 0
-        taken = 0
-        for offset in range(len(draft) + 1):
-            if greedy and self._backend.margin(rows[offset]) < self._config.draft_margin:
-                slot.cached.pop()  # this row's own token: decoded again, alone
-                active.alone = True
-                break
-            token = self._sample(active, rows[offset])
-            self._accept(slot, token)
-            if slot.active is not active or offset == len(draft) or token != draft[offset]:
-                break
-            slot.cached.append(token)
-            taken += 1
-        self._backend.kv_remove(slot.seq, len(slot.cached), -1)
-        active.drafted += len(draft)
-        active.accepted += taken
-        config = self._config
-        active.draft_length = next_length(
-            active.draft_length, len(draft), taken, config.draft_max, config.draft_min
-        )
 
     def _sample(self, active: RunningJob, index: int) -> int:
         if active.retype:  # token healing: constrained until the backed-off bytes are back
@@ -406,7 +349,7 @@ class Scheduler:
             active.sink(Delta(text))
         sampling = active.job.sampling
         out_of_room = len(slot.cached) + 1 >= self._backend.seq_context
-        out_of_time = _out_of_time(sampling, time.perf_counter() - active.prompt_done, data)
+        out_of_time = sampling.out_of_time(time.perf_counter() - active.prompt_done, data)
         produced = active.generated - active.retyped
         if produced >= sampling.max_tokens or out_of_room or out_of_time:
             self._finish(slot, FinishReason.LENGTH)
@@ -439,23 +382,10 @@ class Scheduler:
             draft_tokens=active.drafted,
             accepted_tokens=active.accepted,
         )
-        self._remember(active)
+        self._speculation.remember(active)
         slot.active = None
         slot.last_used = now
         active.sink(Delta(tail, reason, usage, error))
-
-    def _remember(self, active: RunningJob) -> None:
-        """Keep what this job wrote for the drafts of its session's next jobs."""
-        if not self._config.speculative or not active.output:
-            return
-        session = active.job.session
-        written = self._written.pop(session, None) or collections.deque(
-            maxlen=self._config.draft_history
-        )
-        written.append(active.output)
-        self._written[session] = written
-        while len(self._written) > self._config.draft_sessions:
-            self._written.popitem(last=False)
 
     def _shutdown(self) -> None:
         for slot in self._slots:
@@ -465,17 +395,3 @@ class Scheduler:
             waiting, self._waiting = self._waiting, collections.deque()
         for _job, sink, _submitted in waiting:
             sink(Delta("", FinishReason.CANCELLED, Usage()))
-
-
-def _out_of_time(sampling: SamplingParams, elapsed: float, piece: bytes) -> bool:
-    """The server's hard budget ends anywhere; the client's only on a token with a newline."""
-    if sampling.time_budget is not None and elapsed >= sampling.time_budget:
-        return True
-    budget = sampling.line_budget
-    return budget is not None and elapsed >= budget and b"\n" in piece
-
-
-def _as_engine_error(error: Exception) -> CodefillError:
-    if isinstance(error, CodefillError):
-        return error
-    return EngineError(f"generation failed: {error}")

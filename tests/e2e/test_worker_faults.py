@@ -94,7 +94,17 @@ STREAMS = {
     "ollama-ndjson": ("/api/generate", {"prompt": "Count: 1, 2, 3,", "options": LONG}),
     "openai-chat-sse": (
         "/v1/chat/completions",
-        {"messages": [{"role": "user", "content": "Count to 1000."}], "max_tokens": 1500},
+        {  # greedy and long (1,500 tokens): a sampled answer to "Count to 1000." was once
+            # short enough to end before the kill landed
+            "messages": [
+                {
+                    "role": "user",
+                    "content": "Write the numbers from 1 to 1000, separated by commas.",
+                }
+            ],
+            "max_tokens": 1500,
+            "temperature": 0,
+        },
     ),
     "openai-completions-sse": (
         "/v1/completions",

@@ -292,8 +292,9 @@ class Scheduler:
 
     def _update(self, batch: Batch) -> None:
         now = time.perf_counter()
+        in_drafts = batch.draft_rows()
         for index, slot in enumerate(batch.slots):
-            if index not in batch.draft_rows:
+            if index not in in_drafts:
                 slot.cached.append(batch.tokens[index])
         for index in batch.sampled:
             slot = batch.slots[index]

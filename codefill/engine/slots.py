@@ -74,7 +74,6 @@ class Batch:
     sampled: list[int] = field(default_factory=list)
     # a job's sampled row -> its draft and the rows holding the drafted tokens
     drafts: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
-    draft_rows: set[int] = field(default_factory=set)  # not in a cache until verified
 
     def add(self, token: int, position: int, seq: int, logits: bool, slot: Slot) -> None:
         if logits:
@@ -93,4 +92,7 @@ class Batch:
             self.add(token, position + offset, seq, False, slot)
             self.logits[-1] = True
         self.drafts[row] = (draft, rows)
-        self.draft_rows.update(rows)
+
+    def draft_rows(self) -> set[int]:
+        """Rows holding drafted tokens: in no slot's cache until verified."""
+        return {row for _, rows in self.drafts.values() for row in rows}

@@ -13,9 +13,10 @@ first line matters), and only a line shorter than :data:`LONGEST_CUT` characters
 
 from __future__ import annotations
 
-__all__ = ["LONGEST_CUT", "MIN_CHARS", "whole_lines"]
+__all__ = ["LONGEST_CUT", "MIN_CHARS", "MIN_SUFFIX_CHARS", "whole_lines"]
 
-MIN_CHARS = 1024  # a prefix or suffix shorter than this is left as it is
+MIN_CHARS = 1024  # a prefix shorter than this is left as it is
+MIN_SUFFIX_CHARS = 256  # and a suffix shorter than this
 LONGEST_CUT = 240  # a partial line longer than this is kept (a minified file, say)
 
 
@@ -25,7 +26,7 @@ def whole_lines(prefix: str, suffix: str) -> tuple[str, str]:
         newline = prefix.find("\n", 0, LONGEST_CUT)
         if newline >= 0:
             prefix = prefix[newline + 1 :]
-    if len(suffix) >= MIN_CHARS // 4:
+    if len(suffix) >= MIN_SUFFIX_CHARS:
         newline = suffix.rfind("\n", len(suffix) - LONGEST_CUT)
         if newline >= 0:
             suffix = suffix[: newline + 1]

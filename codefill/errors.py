@@ -11,6 +11,8 @@
     ├── Overloaded                503: the queue is full (``retry_after`` seconds)
     │   └── EngineUnavailable     503: the model's worker died; it is being restarted
     ├── ModelLoadError            500: a model file cannot be loaded
+    ├── UpstreamError             502: a pull's hub failed or sent a file that does not check
+    ├── InsufficientStorage       507: a pulled model does not fit the disk
     └── EngineError               500: the engine failed while generating
 
 Each HTTP dialect maps these to its own body shape in one function; nothing below the
@@ -26,6 +28,7 @@ __all__ = [
     "ContextOverflow",
     "EngineError",
     "EngineUnavailable",
+    "InsufficientStorage",
     "MethodNotAllowed",
     "ModelLoadError",
     "ModelNotFound",
@@ -33,6 +36,7 @@ __all__ = [
     "Overloaded",
     "PayloadTooLarge",
     "Unauthorized",
+    "UpstreamError",
     "as_engine_error",
 ]
 
@@ -112,6 +116,20 @@ class ModelLoadError(CodefillError):
 
 class EngineError(CodefillError):
     pass
+
+
+class UpstreamError(CodefillError):
+    """The hub a pull asked failed, or the file it sent does not hash as it said."""
+
+    status = 502
+    kind = "upstream_error"
+
+
+class InsufficientStorage(CodefillError):
+    """A pulled file does not fit the models folder's disk."""
+
+    status = 507
+    kind = "insufficient_storage"
 
 
 class ConfigError(Exception):

@@ -101,6 +101,10 @@ class Settings(_Strict):
     ollama_format: OllamaFormat = "seed"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     cache_dir: str = Field(default_factory=lambda: _default_cache_dir(os.environ))
+    # `codefill pull` and /api/pull (docs/pull.md): where pulled GGUFs go ("": cache_dir/models)
+    # and the Hugging Face Hub they come from (HF_ENDPOINT, as huggingface_hub reads it)
+    models_dir: str = ""
+    hub_endpoint: str = Field(default_factory=lambda: _default_hub(os.environ))
     default_max_tokens: int = Field(default=256, ge=1)
     # the engine's scheduler
     slots: int = Field(default=4, ge=1, le=64)  # concurrent requests per model
@@ -214,10 +218,26 @@ class Settings(_Strict):
                 seen.add(name)
         return models
 
+    @field_validator("hub_endpoint")
+    @classmethod
+    def _hub_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"hub_endpoint must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def models_path(self) -> str:
+        """The folder of pulled models."""
+        return self.models_dir or os.path.join(self.cache_dir, "models")
+
     @property
     def thread_count(self) -> int:
         """Threads for prompt and generation: every core unless configured."""
         return self.threads or os.cpu_count() or 1
+
+
+def _default_hub(environ: Mapping[str, str]) -> str:
+    return environ.get("HF_ENDPOINT") or "https://huggingface.co"
 
 
 def _default_cache_dir(environ: Mapping[str, str]) -> str:
@@ -232,6 +252,8 @@ _ENV_KEYS: dict[str, type] = {
     "ollama_format": str,
     "log_level": str,
     "cache_dir": str,
+    "models_dir": str,
+    "hub_endpoint": str,
     "slots": int,
     "api_keys": str,
 }

@@ -256,6 +256,25 @@ class ModelManager:
         self._ensure_reaper()
         return True
 
+    async def add_model(self, config: ModelConfig) -> None:
+        """Serve a model just pulled; a loaded one of that name with another file is unloaded
+        (a pull again of the same file keeps it loaded)."""
+        self.registry.add(config)
+        await self._forget(config.name, keep=config)
+
+    async def remove_model(self, name: str) -> ModelConfig:
+        """Stop serving a pulled model, unloading it first (its running answers end)."""
+        config = self.registry.remove(name)
+        await self._forget(config.name)
+        return config
+
+    async def _forget(self, name: str, keep: ModelConfig | None = None) -> None:
+        """Drop what is known of a model's file; unload it unless it is loaded as ``keep``."""
+        self._described.pop(name, None)
+        loaded = self._loaded.get(name)
+        if loaded is not None and loaded.config != keep:
+            await self._close(loaded)
+
     def _renew(self, loaded: LoadedModel, keep_alive: float | None) -> None:
         seconds = self.settings.keep_alive_seconds if keep_alive is None else keep_alive
         loaded.last_used = time.time()

@@ -7,10 +7,14 @@ with a message naming the key, like any other configuration error).
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from codefill.builtin import QWEN_CODER, SMOLLM2, builtin_available
-from codefill.errors import ConfigError, ModelNotFound
+from codefill.errors import BadRequest, ConfigError, ModelNotFound
 from codefill.prompt.fim import FAMILIES, family_named
 from codefill.prompt.templates import Template
+from codefill.service.pulled import pulled_models
 from codefill.settings import ModelConfig, Settings
 
 __all__ = ["DEFAULT_MODEL", "ModelRegistry", "check_models"]
@@ -62,14 +66,55 @@ class ModelRegistry:
         for model in [*configured.values(), *entries.values()]:  # configured names win
             for name in (model.name, *model.aliases):
                 self._names.setdefault(name, model.name)
+        self._models_dir = Path(settings.models_path)
+        self._pulled: set[str] = set()
+        self.refresh()
 
     def resolve(self, name: str) -> ModelConfig:
         """The model a request names; an empty name is the default model."""
+        found = self._find(name)
+        if found is None:
+            self.refresh()  # `codefill pull` may have fetched it beside the running server
+            found = self._find(name)
+        if found is None:
+            raise ModelNotFound(name)
+        return found
+
+    def _find(self, name: str) -> ModelConfig | None:
         for candidate in (name or DEFAULT_MODEL, name.removesuffix(":latest")):
             canonical = self._names.get(candidate)
             if canonical is not None:
                 return self._entries[canonical]
-        raise ModelNotFound(name)
+        return None
+
+    def refresh(self) -> None:
+        """Add the models pulled into the models folder that are not here yet."""
+        for model in pulled_models(self._models_dir):
+            if model.name not in self._entries:
+                with contextlib.suppress(BadRequest):  # a configured name wins
+                    self.add(model)
+
+    def add(self, model: ModelConfig) -> None:
+        """Add a pulled model, or replace an earlier pull of it."""
+        owner = self._names.get(model.name, model.name)
+        if owner != model.name or (model.name in self._entries and owner not in self._pulled):
+            raise BadRequest(f"the name '{model.name}' is taken by a configured or built-in model")
+        self._entries[model.name] = model
+        self._pulled.add(model.name)
+        for name in (model.name, *model.aliases):
+            self._names.setdefault(name, model.name)
+
+    def remove(self, name: str) -> ModelConfig:
+        """Take out a pulled model; configured and built-in ones cannot be removed."""
+        model = self.resolve(name)
+        if model.name not in self._pulled:
+            raise BadRequest(
+                f"model '{model.name}' is built in or configured, not pulled: it cannot be deleted"
+            )
+        self._pulled.discard(model.name)
+        del self._entries[model.name]
+        self._names = {key: owner for key, owner in self._names.items() if owner != model.name}
+        return model
 
     def all(self) -> list[ModelConfig]:
         return list(self._entries.values())

@@ -24,6 +24,7 @@ from codefill.api import (
     observability,
     ollama,
     ollama_models,
+    ollama_pull,
     openai,
     render,
     tabby,
@@ -79,7 +80,17 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
     app.state.manager = manager
     app.state.serving = serving
     app.state.metrics = metrics
-    dialects = (ollama, ollama_models, openai, completions, llamacpp, tabby, events, render)
+    dialects = (
+        ollama,
+        ollama_models,
+        ollama_pull,
+        openai,
+        completions,
+        llamacpp,
+        tabby,
+        events,
+        render,
+    )
     for module in (health, observability, *dialects, ui):
         app.include_router(module.router)
     _add_error_handlers(app)

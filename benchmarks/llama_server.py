@@ -134,7 +134,7 @@ def pick_places(files: int, per_file: int, keys: int) -> list[Place]:
 
 def infill_body(place: Place, typed: int, args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "model": MODEL,
+        "model": getattr(args, "model", MODEL),
         "input_prefix": (place.before + place.line[:typed])[-args.prefix_chars :],
         "input_suffix": place.after[: args.suffix_chars],
         "n_predict": args.tokens,

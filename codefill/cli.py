@@ -1,4 +1,5 @@
-"""The ``codefill`` command: ``serve`` the HTTP API, ``render`` a prompt as the model sees it."""
+"""The ``codefill`` command: ``serve`` the HTTP API, ``render`` a prompt as the model sees it,
+``pull`` a model from the Hugging Face Hub."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from codefill import __version__
+from codefill import __version__, pull_command
 from codefill.errors import CodefillError, ConfigError
 from codefill.eval import command as eval_command
 from codefill.service.registry import check_models
@@ -56,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         help="another file to show the model, as input_extra would (repeat for several)",
     )
 
+    pull_command.add_arguments(commands)
+
     evaluate = commands.add_parser("eval", help="score a server on fill-in-the-middle benchmarks")
     eval_command.add_arguments(evaluate)
     return parser
@@ -79,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(settings)
+    if args.command == "pull":
+        return pull_command.pull(settings, args.model)
+    if args.command == "rm":
+        return pull_command.remove(settings, args.model)
     return _render(settings, args.model, args.context)
 
 

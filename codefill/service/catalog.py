@@ -77,6 +77,7 @@ def describe(
 
 
 def list_models(manager: ModelManager, *, loaded_only: bool = False) -> list[ModelListing]:
+    manager.registry.refresh()  # models `codefill pull` fetched beside the running server
     loaded = {model.name: model for model in manager.loaded()}
     cache_dir = Path(manager.settings.cache_dir)
     entries = []

@@ -266,7 +266,7 @@ def _hub_errors(reference: Reference, endpoint: str) -> Iterator[None]:
     except RepositoryNotFoundError:
         raise NotFound(f"{what} not found on {endpoint}") from None
     except (RevisionNotFoundError, RemoteEntryNotFoundError) as error:
-        raise NotFound(f"{what}: {_first_line(error)}") from None
+        raise NotFound(f"{what}: {error.server_message or _first_line(error)}") from None
     except HfHubHTTPError as error:
         if error.response.status_code == 404:
             raise NotFound(f"{what} not found (404)") from None

@@ -98,11 +98,14 @@ class ModelRegistry:
         return None
 
     def refresh(self) -> None:
-        """Add the models pulled into the models folder that are not here yet."""
-        for model in pulled_models(self._models_dir):
+        """Catch up with the models folder (``codefill pull`` and ``rm`` beside a server)."""
+        found = pulled_models(self._models_dir)
+        for model in found:
             if model.name not in self._entries:
                 with contextlib.suppress(BadRequest):  # a configured name wins
                     self.add(model)
+        for name in self._pulled - {model.name for model in found}:
+            self.remove(name)
 
     def add(self, model: ModelConfig) -> None:
         """Add a pulled model, or replace an earlier pull of it."""

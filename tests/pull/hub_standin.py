@@ -12,7 +12,8 @@ the same files as a plain web server would (an ETag, no hub headers), for URL pu
 
 Switches, set on the :class:`HubStandIn` between requests: ``cut_after`` (close the connection
 after that many body bytes, for the next ``cuts`` responses), ``wrong_sha256``, ``huge`` (say
-every file is a petabyte), ``rate`` (bytes per second). ``requests`` logs what came in.
+every file is a petabyte), ``rate`` (bytes per second), ``fail`` (an error status).
+``requests`` logs what came in.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class HubStandIn:
     wrong_sha256: bool = False
     huge: bool = False
     rate: float | None = None
+    fail: tuple[int, str] | None = None  # the status and X-Error-Code of every resolve
     requests: list[tuple[str, str, str]] = field(default_factory=list)
     bytes_sent: int = 0
     _hashes: dict[Path, str] = field(default_factory=dict)
@@ -88,13 +90,8 @@ class HubStandIn:
             self._server.server_close()
 
     def reset(self) -> None:
-        self.cut_after, self.cuts, self.wrong_sha256, self.huge, self.rate = (
-            None,
-            1,
-            False,
-            False,
-            None,
-        )
+        self.cut_after, self.cuts, self.wrong_sha256, self.huge = None, 1, False, False
+        self.rate, self.fail = None, None
         self.requests.clear()
 
 
@@ -151,7 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _resolve(self, repo: str, name: str, head: bool) -> None:
         files = self.hub.repos.get(repo)
-        if files is None:
+        if self.hub.fail is not None:
+            self._error(*self.hub.fail, f"failing as told: {self.hub.fail}")
+        elif files is None:
             self._error(404, "RepoNotFound", "Repository not found")
         elif name not in files:
             self._error(404, "EntryNotFound", f"Entry not found: {name}")

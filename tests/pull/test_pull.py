@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from codefill.errors import BadRequest, InsufficientStorage, NotFound, UpstreamError
+from codefill.errors import (
+    BadRequest,
+    CodefillError,
+    InsufficientStorage,
+    NotFound,
+    UpstreamError,
+)
 from codefill.service import pull as pull_module
 from codefill.service.pull import plan_pull, run_pull
 from codefill.service.pull_names import PullCancelled, PullProgress
@@ -154,3 +162,62 @@ def test_a_hub_that_fails_is_an_upstream_error(
     with pytest.raises(UpstreamError, match="pull again to resume it"):
         run_pull(plan, lambda _: None)
     assert plan.partial.exists()  # kept for the next pull
+
+
+@pytest.mark.parametrize(
+    ("fail", "error", "message"),
+    [
+        ((403, "GatedRepo"), NotFound, "is gated: accept its terms"),
+        ((404, "EntryNotFound"), NotFound, "failing as told"),
+        ((404, ""), NotFound, r"not found \(404\)"),
+        ((500, ""), UpstreamError, "the hub at .* failed"),
+    ],
+)
+def test_the_hubs_refusals_are_codefills_errors(
+    standin: HubStandIn,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fail: tuple[int, str],
+    error: type[Exception],
+    message: str,
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)  # huggingface_hub retries a 500
+    standin.fail = fail
+    with pytest.raises(error, match=message):
+        plan_pull(NAME, tmp_path, standin.url)
+
+
+def test_a_second_pull_of_a_model_waits_for_the_first(standin: HubStandIn, tmp_path: Path) -> None:
+    plan = plan_pull(NAME, tmp_path, standin.url)
+    plan.directory.mkdir()
+    holder = os.open(plan.directory, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another process is pulling it
+    events: list[PullProgress] = []
+    try:
+        with pytest.raises(PullCancelled):
+            run_pull(plan, events.append, lambda: len(events) > 0)
+    finally:
+        os.close(holder)
+    assert events == [PullProgress(f"waiting for another pull of {NAME}")]
+
+
+def test_a_partial_file_that_cannot_be_the_start_of_the_file_is_dropped(
+    standin: HubStandIn, tmp_path: Path
+) -> None:
+    plan = plan_pull(NAME, tmp_path, standin.url)
+    plan.directory.mkdir()
+    with plan.partial.open("wb") as partial:
+        partial.truncate(plan.size + 1)
+    steps: list[str] = []
+    with pytest.raises(PullCancelled):  # given up while it verifies: the file stays partial
+        run_pull(plan, lambda event: steps.append(event.status), lambda: "verifying" in steps[-1])
+    assert plan.partial.stat().st_size == plan.size and not plan.target.exists()
+
+
+def test_a_models_folder_that_cannot_be_made_is_a_clear_error(
+    standin: HubStandIn, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("")
+    plan = plan_pull(NAME, tmp_path / "file", standin.url)
+    with pytest.raises(CodefillError, match="cannot write to the models folder"):
+        run_pull(plan, lambda _: None)

@@ -87,6 +87,9 @@ def test_the_registry_finds_pulled_models_at_start_and_later(tmp_path: Path) -> 
     with pytest.raises(ModelNotFound):
         registry.resolve("hf.co/org/a:Q4")
     assert [config.name for config in pulled_models(tmp_path)] == ["default", "org/b"]
+    delete_pulled(tmp_path, "org/b")  # `codefill rm` beside a running server
+    registry.refresh()
+    assert "org/b" not in [config.name for config in registry.all()]
 
 
 def test_the_manager_unloads_a_model_that_is_deleted_or_pulled_anew(tmp_path: Path) -> None:

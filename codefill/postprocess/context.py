@@ -47,6 +47,8 @@ class PostprocessOptions:
     brackets: bool = True  # brackets closed that the suffix closes
     end_markers: bool = True  # the model's own end-of-text and padding markers
     mid_line_blocks: bool = True  # mid-line, a first line that is a block header goes on
+    own_line_echo: bool = True  # the suffix's first line re-typed on a line of its own
+    mid_line_ends: bool = True  # mid-line, a middle of several lines may end inside a later one
     trim: bool = True
 
 

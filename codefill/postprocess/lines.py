@@ -50,6 +50,11 @@ class LineJudge(abc.ABC):
         """The first line this judge might still remove when later lines arrive, if any."""
         return None
 
+    def overrule(self, cut: Cut) -> Cut:
+        """The cut to take instead of ``cut``, which another judge made while this one
+        holds lines (see :meth:`held_from`) for a decision of its own; by default ``cut``."""
+        return cut
+
 
 class LineRunner:
     """Runs judges over lines as they complete, keeping what they allow."""
@@ -71,6 +76,11 @@ class LineRunner:
         cuts = [(c, j) for j in self._judges if (c := j.judge(index, line, terminated)) is not None]
         if cuts:
             self.cut, self.cut_by = min(cuts, key=lambda found: found[0])
+            for judge in self._judges:
+                if judge is self.cut_by or judge.held_from() is None:
+                    continue
+                if (ruled := judge.overrule(self.cut)) != self.cut:
+                    self.cut, self.cut_by = ruled, judge
             self._cut_line = line if self.cut.line == index else ""
             return True
         self._lines.append(line + "\n" if terminated else line)

@@ -8,9 +8,10 @@ from codefill.postprocess.echo import AnywhereEchoJudge
 from codefill.postprocess.language_stops import LanguageStopJudge
 from codefill.postprocess.lines import LineJudge, LineRunner
 from codefill.postprocess.markers import EndMarkerJudge
+from codefill.postprocess.midline import SingleLineJudge
 from codefill.postprocess.repetition import LineEndRepetitionJudge, RepeatedLinesJudge
 from codefill.postprocess.report import PostprocessReport, build_report
-from codefill.postprocess.scope import BlockBodyJudge, ScopeJudge, SingleLineJudge
+from codefill.postprocess.scope import BlockBodyJudge, ScopeJudge
 from codefill.postprocess.suffix import InlineEchoJudge, SuffixEchoJudge
 from codefill.postprocess.trim import trim_whitespace
 
@@ -23,7 +24,11 @@ def judges_for(context: CompletionContext, options: PostprocessOptions) -> list[
     """Fresh line judges for the enabled rules (they keep state, so one set per completion)."""
     judges: list[LineJudge] = []
     if options.single_line:
-        judges.append(SingleLineJudge(context, block_headers=options.mid_line_blocks))
+        judges.append(
+            SingleLineJudge(
+                context, block_headers=options.mid_line_blocks, multi_line=options.mid_line_ends
+            )
+        )
     if options.suffix_overlap:
         judges.append(InlineEchoJudge(context))
     if options.scope:
@@ -32,7 +37,7 @@ def judges_for(context: CompletionContext, options: PostprocessOptions) -> list[
     if options.language_stops:
         judges.append(LanguageStopJudge(context))
     if options.suffix_overlap:
-        judges.append(SuffixEchoJudge(context))
+        judges.append(SuffixEchoJudge(context, own_line=options.own_line_echo))
     if options.echo_anywhere:
         judges.append(AnywhereEchoJudge(context))
     if options.brackets:

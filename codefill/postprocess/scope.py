@@ -1,4 +1,4 @@
-"""Rules 1 and 2: end the completion where its block ends, or after one line mid-line."""
+"""Rule 1: end the completion where its block ends (rule 2, mid-line, is in ``midline.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from codefill.postprocess.context import (
     opens_block,
 )
 from codefill.postprocess.lines import Cut, LineJudge, apply_judges
+from codefill.postprocess.midline import SingleLineJudge, keep_first_line
 
 __all__ = [
     "BlockBodyJudge",
@@ -191,37 +192,6 @@ def _block_level(line: str) -> int:
     return indent_width(line) + (1 if is_closing_line(line) else 0)
 
 
-class SingleLineJudge(LineJudge):
-    """Mid-line (code before and after the cursor) only the rest of that line fits.
-
-    The completion ends at its first newline, which is dropped: the suffix's code follows
-    on the same line. Unless that first line ends the cursor's line as a block header
-    (``for i in range(len(a`` + ``rr) // 2):``, with ``block_headers``): then the middle
-    goes on with the block below it and ends where the echo rules find the rest of the
-    line re-typed.
-    """
-
-    rule = "single_line"
-    reason = "The cursor is mid-line with code after it, so only the rest of that line fits."
-
-    def __init__(self, context: CompletionContext, block_headers: bool = True) -> None:
-        self._active = cursor_place(context) is CursorPlace.MID_LINE
-        self._cursor = cursor_line(context.prefix)
-        self._block_headers = block_headers
-        self._python = context.language.strip().lower() in ("python", "py")
-
-    def judge(self, index: int, line: str, terminated: bool) -> Cut | None:
-        if self._active and terminated:
-            full = self._cursor + line
-            if self._python:  # ``//`` divides there: it starts no comment
-                full = full.replace("//", "/")
-            if self._block_headers and opens_block(full):
-                self._active = False  # a header: the middle goes on below it
-                return None
-            return Cut(0, len(line))
-        return None
-
-
 class BlockBodyJudge(LineJudge):
     """A first line that opens a block whose body already follows the cursor ends there.
 
@@ -254,8 +224,3 @@ class BlockBodyJudge(LineJudge):
 def limit_scope(text: str, context: CompletionContext) -> str:
     """Rule 1 alone: ``text`` cut where it leaves the cursor's block (see :class:`ScopeJudge`)."""
     return apply_judges(text, [ScopeJudge(context)])
-
-
-def keep_first_line(text: str, context: CompletionContext) -> str:
-    """Rule 2 alone: mid-line, only the completion's first line, without its newline."""
-    return apply_judges(text, [SingleLineJudge(context)])

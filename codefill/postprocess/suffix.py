@@ -52,14 +52,21 @@ class SuffixEchoJudge(LineJudge):
     Lines compare as they read in the file: trailing whitespace is ignored, tabs and
     spaces compare by width, but the indentation must match, because a ``}`` or
     ``return`` one level deeper belongs to an inner block and is not an echo.
+
+    With ``own_line``, when code follows the cursor on its line after whitespace of its own
+    (the cursor sits inside that line's indentation, or before spaces), a later line that
+    is exactly that code with that whitespace echoes it too: once the completion has broken
+    the cursor's line, the suffix's first line reads on a line of its own, at its own
+    indentation (``       |`` + ``        'nine': 9``, re-typed as ``        'nine': 9``).
     """
 
     rule = "suffix_echo"
     reason = "The completion began to re-type the code that follows the cursor."
 
-    def __init__(self, context: CompletionContext) -> None:
+    def __init__(self, context: CompletionContext, own_line: bool = True) -> None:
         self._targets = [_line_key(line) for line in suffix_code_lines(context, _ECHO_LINES)]
         self._cursor = cursor_line(context.prefix)
+        self._own = _own_line_key(context) if own_line else None
         self._opener: int | None = None  # the indentation of a previous line opening a block
         self._base: int | None = None  # the indentation of the line the completion starts on
 
@@ -74,6 +81,8 @@ class SuffixEchoJudge(LineJudge):
         if index == 0 and not is_blank(self._cursor):
             return None  # line 0 is a whole line of its own only after indentation
         width, text = _line_key(line)
+        if index > 0 and (width, text) == self._own:
+            return Cut(index)
         first_width, first = self._targets[0]
         if width == first_width and (
             text == first or (terminated and _starts_the_same(text, first))
@@ -92,6 +101,16 @@ class SuffixEchoJudge(LineJudge):
         if index == 0 or self._base is None or width > self._base:
             return False
         return opener is None or width <= opener
+
+
+def _own_line_key(context: CompletionContext) -> tuple[int, str] | None:
+    """The suffix's first line as a line of its own, when whitespace starts it and code
+    follows (see :class:`SuffixEchoJudge`); None otherwise."""
+    end = context.suffix.find("\n")
+    first = (context.suffix if end < 0 else context.suffix[:end]).rstrip()
+    if is_blank(first) or not first[0].isspace() or not any(_is_word(c) for c in first):
+        return None
+    return _line_key(first)
 
 
 def _retypes(text: str, target: str) -> bool:

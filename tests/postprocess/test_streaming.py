@@ -33,6 +33,10 @@ CONTEXTS = [
     CompletionContext("def f(a):\n    for i in range(len(a", "n ans\n", "Python"),
     CompletionContext("    r = foo(\n        a,\n", "    )\n    return r\n", "Python"),
     CompletionContext('def f():\n    """Return the', ' sum.\n    """\n    return 1\n', "Python"),
+    CompletionContext("def f(a):\n    for n in a:\n        s_va", ", p_value\n", "Python"),
+    CompletionContext("def f(a):\n    for i in a:\n        ys.appe", "urn sorted(ys)\n", "Python"),
+    CompletionContext("def f(x):\n    while x:\n        r = str(x", "       x //= 2\n", "Python"),
+    CompletionContext("d = {\n    'a': 1,\n   ", "    'c': 3\n}\n", "Python"),
     CompletionContext(
         "def f(n):\n    while",
         "\n        if n % i == 0:\n            n //= i\n            i += 1\n",
@@ -90,6 +94,11 @@ LINES = [
     " i < n:",
     "rr)):",
     "    return ans",
+    "    return s_value, p_value",
+    "    return ys",
+    "    'c': 3",
+    " 'b': 2,",
+    ") + r",
 ]
 
 line_lists = st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=12)), max_size=14)
@@ -105,6 +114,8 @@ options = st.builds(
     brackets=st.booleans(),
     end_markers=st.booleans(),
     mid_line_blocks=st.booleans(),
+    own_line_echo=st.booleans(),
+    mid_line_ends=st.booleans(),
     trim=st.booleans(),
 )
 

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from codefill.postprocess import CompletionContext, cut_inline_echo, cut_suffix_echo, postprocess
+from codefill.postprocess import (
+    CompletionContext,
+    PostprocessOptions,
+    cut_inline_echo,
+    cut_suffix_echo,
+    postprocess,
+)
 
 
 def test_completion_ending_with_the_suffix_first_line_is_cut_there() -> None:
@@ -180,3 +186,16 @@ def test_later_lines_that_retype_the_suffix(case: tuple[str, str, str, str, str]
     language, prefix, suffix, text, kept = case
     context = CompletionContext(prefix=prefix, suffix=suffix, language=language)
     assert cut_suffix_echo(text, context) == kept
+
+
+def test_the_suffix_line_re_typed_at_its_own_indentation_after_a_line_break_is_an_echo() -> None:
+    # The cursor sits inside the indentation of the suffix's first line.
+    context = CompletionContext("d = {\n    'a': 1,\n   ", "    'c': 3\n}\n", "Python")
+    text = " 'b': 2,\n    'c': 3\n}\n"
+    assert cut_suffix_echo(text, context) == " 'b': 2,\n"
+    assert postprocess(text, context) == " 'b': 2,\n"
+    off = PostprocessOptions(own_line_echo=False)
+    assert postprocess(text, context, off) != " 'b': 2,\n"
+    # Without whitespace of its own the suffix's first line reads only on the cursor's line.
+    direct = CompletionContext("d = {\n    'a': 1,\n    ", "'c': 3\n}\n", "Python")
+    assert cut_suffix_echo("'b': 2,\n'c': 3\n", direct) == "'b': 2,\n'c': 3\n"

@@ -35,3 +35,18 @@ def test_mid_line_spaces_before_code_stay() -> None:
     assert trim_whitespace("* count ", context) == "* count "
     context = CompletionContext("if (", " ) {\n", "C")
     assert trim_whitespace("x > 0 ", context) == "x > 0"
+
+
+def test_indentation_before_code_alone_stays() -> None:
+    context = CompletionContext("def f():\n  ", "return 1\n", "Python")
+    assert trim_whitespace("  ", context) == "  "
+    assert trim_whitespace("  \n", context) == ""
+    spaced = CompletionContext("def f():\n  ", " return 1\n", "Python")
+    assert trim_whitespace("  ", spaced) == ""
+
+
+def test_mid_line_a_line_break_before_code_after_whitespace_stays() -> None:
+    context = CompletionContext("    r = str(x", "   x //= 2\n", "Python")
+    assert trim_whitespace(") + r\n ", context) == ") + r\n "
+    direct = CompletionContext("    r = str(x", ")\n", "Python")
+    assert trim_whitespace(") + r\n ", direct) == ") + r"

@@ -95,7 +95,10 @@ BAD: list[tuple[str, str, Any, int]] = [
     ("POST", "/api/chat", {"model": "no-such-model", "messages": [MESSAGE]}, 404),
     ("POST", "/api/show", {"model": "no-such-model"}, 404),
     ("POST", "/v1/completions", {"prompt": "x", "model": "no-such-model"}, 404),
-    ("POST", "/api/pull", {"model": "x"}, 404),
+    ("POST", "/api/pull", {"model": "x"}, 400),  # no repository and quant: asks nobody
+    ("POST", "/api/pull", {"model": 7}, 400),
+    ("DELETE", "/api/delete", {"model": "no-such-model"}, 404),
+    ("DELETE", "/api/delete", {"model": "default"}, 400),  # built in: not deletable
     ("GET", "/api/generate", None, 405),
     ("POST", "/health", {}, 405),
     ("DELETE", "/v1/models", None, 405),

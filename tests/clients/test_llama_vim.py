@@ -106,8 +106,9 @@ def test_the_time_budget_never_cuts_a_line(
 ) -> None:
     """llama.vim asks for a completion with ``t_max_predict_ms`` (250 ms at a new place): as
     with llama.cpp's server, a spent budget ends the completion at a line's end, so the
-    accepted line is whole: asked (greedy, no budget) what follows it, the model itself
-    ends the line there (before, with the 0.5B coder, the ghost text was cut wherever the
+    accepted line is whole: the answer goes on below it (the model broke the line), or,
+    when the answer is that line alone, asked (greedy, no budget) what follows it, the
+    model itself ends the line there (before, with the 0.5B coder, the ghost text was cut wherever the
     budget ran out, such as ``items.append(x`` without its ``)``)."""
     source = tmp_path / "inventory.py"
     source.write_text("\n".join(BUDGET_CODE) + "\n")
@@ -115,7 +116,7 @@ def test_the_time_budget_never_cuts_a_line(
     nvim.current.window.cursor = (len(BUDGET_CODE), 0)
     nvim.input("i" + BUDGET_TYPED)
     suggestion = _ghost(nvim, coder_recorder)[0][0]
-    exchange, _answer = _answer_for(coder_recorder, suggestion)
+    exchange, answer = _answer_for(coder_recorder, suggestion)
     assert exchange.json["t_max_predict_ms"] > 0, exchange
 
     nvim.input("<Tab>")
@@ -124,6 +125,8 @@ def test_the_time_budget_never_cuts_a_line(
     while nvim.current.buffer[row] == BUDGET_TYPED and time.monotonic() < deadline:
         time.sleep(0.1)
     assert nvim.current.buffer[row] == BUDGET_TYPED + suggestion
+    if answer["content"].startswith(suggestion + "\n"):
+        return  # the model broke the line itself (llama.vim samples: top_k 40, top_p 0.9)
     sent = exchange.json
     body = {
         "input_prefix": sent["input_prefix"],

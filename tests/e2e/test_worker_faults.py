@@ -34,6 +34,9 @@ name = "other"
 builtin = "smollm2"
 """
 LONG = {"temperature": 0, "num_predict": 1500}
+# greedy, a chat answer that runs to a 1,500-token limit: a sampled answer to "Count to
+# 1000." was sometimes short enough to end before a test's kill landed
+COUNTING = "Write the numbers from 1 to 1000, separated by commas."
 DEADLINE = 60.0
 
 
@@ -94,14 +97,8 @@ STREAMS = {
     "ollama-ndjson": ("/api/generate", {"prompt": "Count: 1, 2, 3,", "options": LONG}),
     "openai-chat-sse": (
         "/v1/chat/completions",
-        {  # greedy and long (1,500 tokens): a sampled answer to "Count to 1000." was once
-            # short enough to end before the kill landed
-            "messages": [
-                {
-                    "role": "user",
-                    "content": "Write the numbers from 1 to 1000, separated by commas.",
-                }
-            ],
+        {
+            "messages": [{"role": "user", "content": COUNTING}],
             "max_tokens": 1500,
             "temperature": 0,
         },
@@ -277,10 +274,11 @@ def test_a_stopped_worker_is_killed_by_the_watchdog(crashy: Server) -> None:
 def test_the_official_clients_raise_errors_they_can_handle(crashy: Server) -> None:
     chat = openai.OpenAI(base_url=crashy.url + "/v1", api_key="none", max_retries=0)
     pid = ready_pid(crashy)
-    stream = chat.chat.completions.create(
+    stream = chat.chat.completions.create(  # a greedy answer that runs to its limit
         model="default",
-        messages=[{"role": "user", "content": "Count to 1000."}],
+        messages=[{"role": "user", "content": COUNTING}],
         max_tokens=1500,
+        temperature=0,
         stream=True,
     )
     with pytest.raises(openai.APIError, match="died"):
@@ -291,7 +289,7 @@ def test_the_official_clients_raise_errors_they_can_handle(crashy: Server) -> No
     pid = ready_pid(crashy)
     with pytest.raises(ollama.ResponseError, match="died"):
         for index, _part in enumerate(
-            client.generate("default", "Count:", stream=True, options=LONG)
+            client.generate("default", "1\n2\n3\n", stream=True, options=LONG)
         ):
             if index == 3:
                 os.kill(pid, signal.SIGKILL)

@@ -97,15 +97,16 @@ def test_codefill_pull_shows_progress_and_resumes_after_a_cut_and_an_interrupt(
     standin: HubStandIn, models: Path, pulling_server: Server
 ) -> None:
     """Into the running server's folder, which serves the model without a restart."""
-    standin.rate = 40e6  # slow enough to interrupt midway
+    standin.rate = 10e6  # about ten seconds for the file: the interrupt lands midway
     process = codefill(models, standin, "pull", NAME)
     partial = model_dir(models, NAME)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    reached = False
+    while not reached and time.monotonic() < deadline and process.poll() is None:
         partials = list(partial.glob("*.partial")) if partial.exists() else []
-        if partials and partials[0].stat().st_size >= 20_000_000:
-            break
+        reached = bool(partials) and partials[0].stat().st_size >= 20_000_000
         time.sleep(0.05)
+    assert reached, f"the pull ended or stalled before 20 MB: {process.poll()}"
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130 and "pull again to resume it" in err

@@ -108,8 +108,8 @@ def test_the_time_budget_never_cuts_a_line(
     with llama.cpp's server, a spent budget ends the completion at a line's end, so the
     accepted line is whole: the answer goes on below it (the model broke the line), or,
     when the answer is that line alone, asked (greedy, no budget) what follows it, the
-    model itself ends the line there (before, with the 0.5B coder, the ghost text was cut wherever the
-    budget ran out, such as ``items.append(x`` without its ``)``)."""
+    model itself ends the line there (before, with the 0.5B coder, the ghost text was cut
+    wherever the budget ran out, such as ``items.append(x`` without its ``)``)."""
     source = tmp_path / "inventory.py"
     source.write_text("\n".join(BUDGET_CODE) + "\n")
     nvim.command(f"edit {source}")

@@ -49,6 +49,10 @@ class PostprocessOptions:
     mid_line_blocks: bool = True  # mid-line, a first line that is a block header goes on
     own_line_echo: bool = True  # the suffix's first line re-typed on a line of its own
     mid_line_ends: bool = True  # mid-line, a middle of several lines may end inside a later one
+    # Lines the model may still write after a rule's cut: if it ends the text itself
+    # (end-of-generation) within them, its own end wins. 0 for models that rarely end
+    # themselves (the cut then stops generation at once); see docs/postprocessing.md.
+    model_end: int = 0
     trim: bool = True
 
 

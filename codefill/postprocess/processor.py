@@ -7,7 +7,7 @@ from codefill.postprocess.context import CompletionContext, PostprocessOptions
 from codefill.postprocess.echo import AnywhereEchoJudge
 from codefill.postprocess.language_stops import LanguageStopJudge
 from codefill.postprocess.lines import LineJudge, LineRunner
-from codefill.postprocess.markers import EndMarkerJudge
+from codefill.postprocess.markers import EndMarkerJudge, cut_end_markers
 from codefill.postprocess.midline import SingleLineJudge
 from codefill.postprocess.repetition import LineEndRepetitionJudge, RepeatedLinesJudge
 from codefill.postprocess.report import PostprocessReport, build_report
@@ -68,19 +68,27 @@ class PostProcessor:
         self._raw = ""  # everything fed, for the report
         self._emitted = 0
         self._final: str | None = None
+        # A rule's final text while the model may still end itself (``model_end``), the
+        # newlines generated so far, and whether the model's end overruled the rule.
+        self._held: str | None = None
+        self._newlines = 0
+        self._overruled = False
 
     @property
     def stopped(self) -> bool:
         """True once the rules have decided the completion is over."""
-        return self._runner.cut is not None
+        return self._runner.cut is not None and self._held is None
 
     def feed(self, text: str) -> str:
         """Take the next piece of generated text; return the text now safe to show."""
         if not self._options.enabled:
             return text
         self._raw += text
+        self._newlines += text.count("\n")
         if self._final is not None:
             return ""
+        if self._held is not None:
+            return self._hold()
         if "\n" not in text:  # the cheap path, taken for most tokens
             self._partial += text
             return ""
@@ -88,15 +96,24 @@ class PostProcessor:
         for line in complete:
             if self._runner.take(line, terminated=True):
                 self._partial = ""
-                return self._finish()
+                return self._cut()
         return self._release()
 
-    def flush(self) -> str:
-        """Call once generation has ended: the rest of the text."""
+    def flush(self, ended: bool = False) -> str:
+        """Call once generation has ended: the rest of the text. ``ended`` says the model
+        ended it itself (an end-of-generation token or a stop string), not a limit."""
         if not self._options.enabled or self._final is not None:
             return ""
-        self._runner.take(self._partial, terminated=False)
-        self._partial = ""
+        if self._held is None:
+            cut = self._runner.take(self._partial, terminated=False)
+            self._partial = ""
+            if not cut or not self._trusts_end():
+                return self._finish()
+            self._held = self._decided()
+        if ended and self._within_hold(self._held):  # the model's own end overrules the cut
+            self._overruled = True
+            raw = cut_end_markers(self._raw) if self._options.end_markers else self._raw
+            return self._finish(trim_whitespace(raw, self._context) if self._options.trim else raw)
         return self._finish()
 
     def report(self) -> PostprocessReport | None:
@@ -108,7 +125,8 @@ class PostProcessor:
         """
         if self._final is None:
             return None
-        return build_report(self._raw, self._final, self._runner.cut_by)
+        cut_by = None if self._overruled else self._runner.cut_by
+        return build_report(self._raw, self._final, cut_by)
 
     def _release(self) -> str:
         firm = self._runner.firm_text()
@@ -118,20 +136,54 @@ class PostProcessor:
         out, self._emitted = firm[self._emitted : end], end
         return out
 
-    def _finish(self) -> str:
+    def _cut(self) -> str:
+        """A rule has cut: finish, or hold the cut while the model may still end itself."""
+        if not self._trusts_end():
+            return self._finish()
+        self._held = self._decided()
+        return self._hold()
+
+    def _trusts_end(self) -> bool:
+        """Whether the model's own end may overrule the cut: an end marker's cut is one."""
+        return self._options.model_end > 0 and not isinstance(self._runner.cut_by, EndMarkerJudge)
+
+    def _hold(self) -> str:
+        """Release what the cut text and the raw text share; end the hold, keeping the cut,
+        once the model has written more than ``model_end`` lines past it."""
+        held = self._held or ""
+        if not self._within_hold(held):
+            return self._finish()
+        shared = held.rstrip()  # a start of the raw text, as the rules only cut
+        if len(shared) <= self._emitted or not self._raw.startswith(shared):
+            return ""
+        out, self._emitted = shared[self._emitted :], len(shared)
+        return out
+
+    def _within_hold(self, held: str) -> bool:
+        return self._newlines - held.count("\n") <= self._options.model_end
+
+    def _decided(self) -> str:
         final = self._runner.text()
-        if self._options.trim:
-            final = trim_whitespace(final, self._context)
+        return trim_whitespace(final, self._context) if self._options.trim else final
+
+    def _finish(self, final: str | None = None) -> str:
+        """End with ``final``, by default the rules' text; what was shown is its prefix."""
+        final = self._decided() if final is None else final
+        self._held = None
         self._final = final
         out, self._emitted = final[self._emitted :], len(final)
         return out
 
 
 def postprocess(
-    text: str, context: CompletionContext, options: PostprocessOptions = _DEFAULT
+    text: str,
+    context: CompletionContext,
+    options: PostprocessOptions = _DEFAULT,
+    ended: bool = False,
 ) -> str:
-    """Clean up a whole raw completion: every enabled rule, then trimming."""
+    """Clean up a whole raw completion: every enabled rule, then trimming. ``ended``: the
+    model ended ``text`` itself (see ``PostprocessOptions.model_end``)."""
     if not options.enabled:
         return text
     processor = PostProcessor(context, options)
-    return processor.feed(text) + processor.flush()
+    return processor.feed(text) + processor.flush(ended)

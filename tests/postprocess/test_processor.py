@@ -108,3 +108,45 @@ def test_public_api() -> None:
     assert sorted(package.__all__) == package.__all__
     for name in package.__all__:
         assert getattr(package, name) is not None
+
+
+# Task 8/3 of the random-span set as the 1.5B coder answered it: the middle ends two lines
+# below the cursor's line, and the model ended it there itself.
+MIDDLE_CONTEXT = CompletionContext(
+    "def f(numbers):\n    sum_value = 0\n    prod_value = 1\n    for n in numbers:\n        sum_va",
+    ", prod_value\n",
+    "Python",
+)
+MIDDLE = "lue += n\n        prod_value *= n\n\n    return sum_value"
+
+
+def test_the_model_s_own_end_overrules_a_cut_within_model_end_lines() -> None:
+    trusting = PostprocessOptions(model_end=3)
+    assert postprocess(MIDDLE, MIDDLE_CONTEXT) == "lue += n"
+    assert postprocess(MIDDLE, MIDDLE_CONTEXT, trusting, ended=True) == MIDDLE
+    # a limit ended the text, not the model: the cut stands
+    assert postprocess(MIDDLE, MIDDLE_CONTEXT, trusting, ended=False) == "lue += n"
+    # the model went on for more lines than it may: the cut stands, whatever comes next
+    too_far = PostprocessOptions(model_end=2)
+    assert postprocess(MIDDLE, MIDDLE_CONTEXT, too_far, ended=True) == "lue += n"
+
+
+def test_a_held_cut_shows_its_text_at_once_and_stops_the_model_when_it_runs_on() -> None:
+    context = CompletionContext("def f(x):\n", "    return y\n", "Python")
+    processor = PostProcessor(context, PostprocessOptions(model_end=2))
+    shown = processor.feed("    y = x * 2\n    return y\n")
+    assert shown == "    y = x * 2"
+    assert not processor.stopped  # held: the model may still end within two newlines
+    shown += processor.feed("    z = 1\n    w = 2\n")
+    assert processor.stopped
+    shown += processor.flush(ended=True)
+    assert shown == postprocess("    y = x * 2\n    return y\n", context)
+    report = processor.report()
+    assert report is not None and report.rule == "suffix_echo"
+
+
+def test_an_end_marker_is_the_model_s_end_and_is_not_held() -> None:
+    context = CompletionContext("def f():\n", "", "Python")
+    processor = PostProcessor(context, PostprocessOptions(model_end=3))
+    assert processor.feed("    x = 1\n    return x<|endoftext|>\n") == "    x = 1\n    return x"
+    assert processor.stopped

@@ -116,6 +116,7 @@ options = st.builds(
     mid_line_blocks=st.booleans(),
     own_line_echo=st.booleans(),
     mid_line_ends=st.booleans(),
+    model_end=st.integers(0, 3),
     trim=st.booleans(),
 )
 
@@ -133,26 +134,34 @@ def chunked(draw: st.DrawFn, text: str) -> list[str]:
     return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-def stream(processor: PostProcessor, chunks: list[str]) -> str:
-    return "".join(processor.feed(chunk) for chunk in chunks) + processor.flush()
+def stream(processor: PostProcessor, chunks: list[str], ended: bool = False) -> str:
+    return "".join(processor.feed(chunk) for chunk in chunks) + processor.flush(ended)
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.sampled_from(CONTEXTS), options, completions(), st.data())
+@given(st.sampled_from(CONTEXTS), options, completions(), st.booleans(), st.data())
 def test_streaming_equals_whole_text(
-    context: CompletionContext, opts: PostprocessOptions, text: str, data: st.DataObject
+    context: CompletionContext,
+    opts: PostprocessOptions,
+    text: str,
+    ended: bool,
+    data: st.DataObject,
 ) -> None:
+    """Also while a cut is held for the model's own end (``model_end``): what was shown
+    before the end is always a start of the final text."""
     chunks = data.draw(chunked(text))
-    assert stream(PostProcessor(context, opts), chunks) == postprocess(text, context, opts)
+    whole = postprocess(text, context, opts, ended)
+    assert stream(PostProcessor(context, opts), chunks, ended) == whole
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.sampled_from(CONTEXTS), options, completions(), completions(), st.data())
+@given(st.sampled_from(CONTEXTS), options, completions(), completions(), st.booleans(), st.data())
 def test_stopping_never_depends_on_text_still_to_come(
     context: CompletionContext,
     opts: PostprocessOptions,
     text: str,
     more: str,
+    ended: bool,
     data: st.DataObject,
 ) -> None:
     processor = PostProcessor(context, opts)
@@ -165,5 +174,5 @@ def test_stopping_never_depends_on_text_still_to_come(
     if not processor.stopped:
         return
     assert processor.feed(more) == ""
-    shown += processor.flush()
-    assert shown == postprocess(fed + more, context, opts)
+    shown += processor.flush(ended)
+    assert shown == postprocess(fed + more, context, opts, ended)

@@ -69,6 +69,9 @@ class ModelConfig(_Strict):
     health_interval: float = Field(default=5.0, gt=0, le=3600)  # seconds between upstream probes
     retries: int = Field(default=2, ge=0, le=16)  # other replicas to try before the first token
     postprocess: bool | None = None
+    # lines the model may write past a post-processing cut and still end itself, its own end
+    # then overruling the cut (0: cut at once); for models that end their middles well
+    model_end_lines: int = Field(default=0, ge=0, le=16)
     token_healing: bool | None = None  # None: the server's setting
     memory: bool | None = None  # false: no session memory for this model
 

@@ -54,7 +54,9 @@ class TextFilter(Protocol):
 
     def feed(self, text: str) -> str: ...
 
-    def flush(self) -> str: ...
+    def flush(self, ended: bool = False) -> str:
+        """The rest of the text; ``ended``: the model ended it, no limit did."""
+        ...
 
     @property
     def stopped(self) -> bool: ...
@@ -199,7 +201,7 @@ class Completion:
         text = self.text_filter.feed(delta.text)
         stopped = self.text_filter.stopped
         if stopped or delta.finish is not None:
-            text += self.text_filter.flush()
+            text += self.text_filter.flush(ended=delta.finish is FinishReason.STOP)
         self.postprocess_seconds += time.perf_counter() - started
         return text, stopped and delta.finish is None
 

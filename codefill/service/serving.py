@@ -15,7 +15,7 @@ import time
 
 from codefill.engine.base import Job
 from codefill.errors import BadRequest, Overloaded
-from codefill.postprocess import CompletionContext, PostProcessor
+from codefill.postprocess import CompletionContext, PostprocessOptions, PostProcessor
 from codefill.prompt.templates import parts_text
 from codefill.service.completion import Completion, TextFilter
 from codefill.service.healing import heal, healing_wanted
@@ -229,7 +229,12 @@ class Serving:
         context = prompt.context
         if context is None or not self._postprocess(request, model):
             return None
-        return PostProcessor(CompletionContext(context.prefix, context.suffix, context.language))
+        # a request's own stop strings also end generation as "stop": not the model's end
+        model_end = 0 if request.sampling.stop else model.config.model_end_lines
+        return PostProcessor(
+            CompletionContext(context.prefix, context.suffix, context.language),
+            PostprocessOptions(model_end=model_end),
+        )
 
     def _typeahead_key(
         self, request: CompletionRequest, model: LoadedModel, prompt: BuiltPrompt

@@ -133,14 +133,15 @@ def _first_passing(
 
 
 def postprocessed(
-    task: Task, raw: str, options: PostprocessOptions | None = None
+    task: Task, raw: str, options: PostprocessOptions | None = None, ended: bool = False
 ) -> tuple[str, str]:
     """The server's post-processing of ``raw`` replayed offline: the text, and the rule that
-    ended it ("" when none did: the model stopped or ran out of tokens)."""
+    ended it ("" when none did: the model stopped or ran out of tokens). ``ended``: the
+    model ended ``raw`` itself (done_reason ``stop``), which ``model_end`` may trust."""
     processor = PostProcessor(
         CompletionContext(task.prefix, task.suffix, LANGUAGE), options or PostprocessOptions()
     )
-    text = processor.feed(raw) + processor.flush()
+    text = processor.feed(raw) + processor.flush(ended=ended)
     report = processor.report()
     rule = report.rule if report is not None and report.rule != "trim" else ""
     return text, rule

@@ -26,6 +26,7 @@ from codefill.eval.oracle_report import oracle_markdown, oracle_summary_table
 from codefill.eval.oracle_run import (
     OracleRecord,
     cut_timeout,
+    model_options,
     oracle_record,
     oracle_summary,
     rescore,
@@ -44,7 +45,9 @@ EXECUTION_WORKERS = 2  # cut searches at a time, as the eval runs tests
 
 # Each switch of PostprocessOptions that a replay turns off alone to measure its rule.
 RULE_SWITCHES = tuple(
-    f.name for f in dataclasses.fields(PostprocessOptions) if f.name not in ("enabled", "trim")
+    f.name
+    for f in dataclasses.fields(PostprocessOptions)
+    if f.type in ("bool", bool) and f.name not in ("enabled", "trim")
 )
 
 
@@ -83,13 +86,15 @@ def write_oracle(
 
 def _load(
     path: Path, data: Path | None, timeout: float
-) -> tuple[list[OracleRecord], dict[str, Task], dict[str, Any]]:
+) -> tuple[list[OracleRecord], dict[str, Task], dict[str, Any], PostprocessOptions]:
     """The records of an --oracle run's file; from a plain run's ``--out`` file, the
-    records are built from its post-processing-off results (the cut search runs now)."""
+    records are built from its post-processing-off results (the cut search runs now).
+    Also the options the run's model is served with (see :func:`model_options`)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         run = dict(document.get("run", {}))
         saved = document.get("oracle")
+        raws = [r for r in document.get("results", []) if not r["postprocess"]]
         bodies = document["results"] if saved is None else saved
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise HarnessError(f"{path}: not the JSON of a codefill eval run: {error}") from None
@@ -102,23 +107,35 @@ def _load(
     else:
         raise HarnessError(f"{path}: names no data file; give it")
     tasks = {task.task_id: task for task in listed}
+    options = model_options(str(raws[0].get("model", ""))) if raws else PostprocessOptions()
     try:
         if saved is not None:
+            # files written before records kept ``ended`` have it in their results
+            ended = {r["task_id"]: r.get("done_reason") == "stop" for r in raws}
             records = [OracleRecord.from_json(body) for body in bodies]
+            records = [
+                dataclasses.replace(r, ended=r.ended or ended.get(r.task_id, False))
+                for r in records
+            ]
         else:
-            raws = [r for r in bodies if not r["postprocess"] and not r.get("setting")]
-            records = _searched(raws, tasks, timeout)
+            raws = [r for r in raws if not r.get("setting")]
+            records = _searched(raws, tasks, timeout, options)
     except KeyError as error:
         raise HarnessError(f"{path}: a result without {error}, or a task {source} lacks") from None
-    return records, tasks, run
+    return records, tasks, run, options
 
 
 def _searched(
-    results: Sequence[dict[str, Any]], tasks: dict[str, Task], timeout: float
+    results: Sequence[dict[str, Any]],
+    tasks: dict[str, Task],
+    timeout: float,
+    options: PostprocessOptions,
 ) -> list[OracleRecord]:
     def record(result: dict[str, Any]) -> OracleRecord:
         outcome = Outcome("passed" if result["status"] == "passed" else "failed")
-        return oracle_record(tasks[result["task_id"]], result["completion"], outcome, timeout)
+        task, raw = tasks[result["task_id"]], result["completion"]
+        ended = result.get("done_reason") == "stop"
+        return oracle_record(task, raw, outcome, timeout, ended, options)
 
     with ThreadPoolExecutor(EXECUTION_WORKERS) as pool:
         return list(pool.map(record, results))
@@ -132,15 +149,18 @@ def replay_oracle(
     out: Path | None = None,
 ) -> int:
     """Score today's rules on an oracle run's raw texts; print (and write) the tables."""
-    records, tasks, run = _load(path, data, timeout)
+    records, tasks, run, served = _load(path, data, timeout)
     started = time.monotonic()
-    current = rescore(records, tasks, PostprocessOptions(), timeout)
+    current = rescore(records, tasks, served, timeout)
     rows: list[tuple[str, Sequence[OracleRecord]]] = [("current", current)]
-    before = dataclasses.replace(PostprocessOptions(), **dict.fromkeys(NEW_RULES, False))
+    before = dataclasses.replace(served, **dict.fromkeys(NEW_RULES, False))
     rows.append(("before (new rules off)", rescore(records, tasks, before, timeout)))
     for switch in RULE_SWITCHES:
-        options = dataclasses.replace(PostprocessOptions(), **{switch: False})
+        options = dataclasses.replace(served, **{switch: False})
         rows.append((f"without {switch}", rescore(records, tasks, options, timeout)))
+    if served.model_end:
+        options = dataclasses.replace(served, model_end=0)
+        rows.append(("without model_end", rescore(records, tasks, options, timeout)))
     context = {
         "replay of": str(path),
         "data": run.get("data", ""),

@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from codefill.errors import CodefillError
 from codefill.eval.batch import run_batch
 from codefill.eval.execute import Outcome
 from codefill.eval.oracle import CutSearch, OracleVerdict, judge, postprocessed, search_cuts
 from codefill.eval.tasks import Task
 from codefill.postprocess import PostprocessOptions
+from codefill.service.registry import ModelRegistry
+from codefill.settings import Settings
 
 __all__ = [
     "CUT_TIMEOUT",
@@ -51,6 +54,7 @@ class OracleRecord:
     longest: int | None
     verdicts: dict[int, str] = field(default_factory=dict)
     executed: int = 0
+    ended: bool = False  # the model ended the raw text itself (done_reason "stop")
 
     @property
     def oracle_passed(self) -> bool:
@@ -74,6 +78,7 @@ class OracleRecord:
             "shortest": self.shortest,
             "longest": self.longest,
             "executed": self.executed,
+            "ended": self.ended,
             "verdicts": {str(k): v for k, v in sorted(self.verdicts.items())},
         }
 
@@ -97,14 +102,32 @@ class OracleRecord:
             longest=body["longest"],
             verdicts={int(k): str(v) for k, v in body["verdicts"].items()},
             executed=body.get("executed", 0),
+            ended=body.get("ended", False),
         )
 
 
-def oracle_record(task: Task, raw: str, raw_outcome: Outcome, timeout: float) -> OracleRecord:
+def model_options(model: str) -> PostprocessOptions:
+    """The post-processing options a server with no configuration file uses for ``model``
+    (its ``model_end_lines``), so that a replay scores what the server would answer."""
+    try:
+        config = ModelRegistry(Settings()).resolve(model)
+    except CodefillError:
+        return PostprocessOptions()
+    return PostprocessOptions(model_end=config.model_end_lines)
+
+
+def oracle_record(
+    task: Task,
+    raw: str,
+    raw_outcome: Outcome,
+    timeout: float,
+    ended: bool = False,
+    options: PostprocessOptions | None = None,
+) -> OracleRecord:
     """Search the cuts of ``raw`` and judge post-processing's text against them."""
     search = search_cuts(task, raw, cut_timeout(timeout))
     search.verdicts.setdefault(len(raw), "passed" if raw_outcome.passed else "failed")
-    text, rule = postprocessed(task, raw)
+    text, rule = postprocessed(task, raw, options, ended)
     passed = search.known(text)
     if passed is None:
         passed = run_batch([task.program(text)], cut_timeout(timeout))[0].passed
@@ -120,6 +143,7 @@ def oracle_record(task: Task, raw: str, raw_outcome: Outcome, timeout: float) ->
         longest=search.longest,
         verdicts=search.verdicts,
         executed=search.executed,
+        ended=ended,
     )
 
 
@@ -139,7 +163,7 @@ def rescore(
     known: dict[int, bool] = {}
     unknown: list[int] = []
     for index, record in enumerate(records):
-        text, rule = postprocessed(tasks[record.task_id], record.raw, options)
+        text, rule = postprocessed(tasks[record.task_id], record.raw, options, record.ended)
         texts.append((text, rule))
         found = record.search().known(text)
         if found is None:

@@ -26,7 +26,7 @@ from codefill.eval.errors import HarnessError
 from codefill.eval.execute import Outcome, run_program, sandbox
 from codefill.eval.metrics import TaskResult, edit_similarity, exact_match, summarize
 from codefill.eval.oracle_command import write_oracle
-from codefill.eval.oracle_run import OracleRecord, oracle_record
+from codefill.eval.oracle_run import OracleRecord, model_options, oracle_record
 from codefill.eval.progress import Progress
 from codefill.eval.report import markdown_report, markdown_table, results_json, write_text
 from codefill.eval.server import serving
@@ -103,7 +103,9 @@ def _check(
         return score(attempt, completion, None)
     outcome = run_program(attempt.task.program(completion.text), timeout)
     if records is not None:
-        record = oracle_record(attempt.task, completion.text, outcome, timeout)
+        ended = completion.done_reason == "stop"
+        options = model_options(attempt.model)
+        record = oracle_record(attempt.task, completion.text, outcome, timeout, ended, options)
         records[attempt.task.task_id] = record
     return score(attempt, completion, outcome)
 

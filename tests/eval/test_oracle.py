@@ -19,6 +19,21 @@ DOUBLE = Task("t/double", "double", "def double(x):\n", "\n", "    return 2 * x"
 RAW = "    return 2 * x\n\nprint(double(2))\nraise SystemExit(1)\n"
 
 
+def write_tasks(tmp_path: Path, task: Task) -> Path:
+    """``task`` as a one-line data file in HumanEval-Infilling's format."""
+    data = tmp_path / "tasks.jsonl"
+    row = {
+        "task_id": task.task_id,
+        "entry_point": task.entry_point,
+        "prompt": task.prefix,
+        "suffix": task.suffix,
+        "canonical_solution": task.middle,
+        "test": task.test,
+    }
+    data.write_text(json.dumps(row) + "\n")
+    return data
+
+
 def test_cut_points_cover_the_first_two_lines_and_every_line_boundary() -> None:
     raw = "ab\ncd\nefg\nhi"
     points = cut_points(raw)
@@ -92,16 +107,7 @@ def test_a_record_round_trips_and_replays(tmp_path: Path) -> None:
     assert summary["postprocessed_passed"] == summary["oracle_passed"] == 1
     assert "| t/double | fail | pass |" in oracle_markdown([("current", [record])], {"a": 1})
 
-    data = tmp_path / "tasks.jsonl"
-    row = {
-        "task_id": DOUBLE.task_id,
-        "entry_point": "double",
-        "prompt": DOUBLE.prefix,
-        "suffix": DOUBLE.suffix,
-        "canonical_solution": DOUBLE.middle,
-        "test": TEST,
-    }
-    data.write_text(json.dumps(row) + "\n")
+    data = write_tasks(tmp_path, DOUBLE)
     saved = tmp_path / "oracle.json"
     saved.write_text(json.dumps({"run": {"data": str(data)}, "oracle": [record.to_json()]}))
     markdown, out = tmp_path / "replay.md", tmp_path / "replay.json"
@@ -112,16 +118,7 @@ def test_a_record_round_trips_and_replays(tmp_path: Path) -> None:
 
 
 def test_a_plain_runs_results_replay_after_a_cut_search(tmp_path: Path) -> None:
-    data = tmp_path / "tasks.jsonl"
-    row = {
-        "task_id": DOUBLE.task_id,
-        "entry_point": "double",
-        "prompt": DOUBLE.prefix,
-        "suffix": DOUBLE.suffix,
-        "canonical_solution": DOUBLE.middle,
-        "test": TEST,
-    }
-    data.write_text(json.dumps(row) + "\n")
+    data = write_tasks(tmp_path, DOUBLE)
     result = {"task_id": DOUBLE.task_id, "completion": RAW, "status": "failed"}
     results = [{**result, "postprocess": False}, {**result, "postprocess": True}]
     saved = tmp_path / "run.json"
@@ -133,3 +130,32 @@ def test_a_plain_runs_results_replay_after_a_cut_search(tmp_path: Path) -> None:
     assert document["oracle"][0]["shortest"] == len("    return 2 * x")
     # The saved records replay without searching again.
     assert replay_oracle(out, data, 5.0) == 0
+
+
+ODD_TEST = "def check(candidate):\n    assert candidate([3, 2, 1]) == [1, 3]\n"
+ODD = Task(
+    "t/odd",
+    "odd",
+    "def odd(x):\n    out = []\n    for i in x:\n        if i % 2:\n            out.appe",
+    "urn sorted(out)\n",
+    "nd(i)\n    ret",
+    ODD_TEST,
+)
+
+
+def test_the_replay_trusts_the_end_of_a_model_that_ends_its_middles(tmp_path: Path) -> None:
+    """The 1.5B coder is served with ``model_end_lines = 1``: its raw middle, which ends one
+    line below the cursor's (task 104/8 of the random-span set), passes once the model
+    ended it itself, and the single-line rule's cut does not."""
+    data = write_tasks(tmp_path, ODD)
+    assert postprocessed(ODD, ODD.middle) == ("nd(i)", "single_line")
+    result = {"task_id": ODD.task_id, "completion": ODD.middle, "status": "passed"}
+    for model, ended, current in (("qwen2.5-coder-1.5b", "stop", 1), ("default", "stop", 0)):
+        raw = {**result, "postprocess": False, "model": model, "done_reason": ended}
+        saved = tmp_path / f"{model}.json"
+        saved.write_text(json.dumps({"run": {"data": str(data)}, "results": [raw]}))
+        markdown = tmp_path / f"{model}.md"
+        assert replay_oracle(saved, None, 5.0, markdown) == 0
+        table = markdown.read_text()
+        assert f"| current | 1 | 1.000 (1/1) | {current:.3f} ({current}/1) |" in table
+        assert ("| without model_end | 1 | 1.000 (1/1) | 0.000 (0/1) |" in table) == bool(current)

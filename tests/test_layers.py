@@ -63,5 +63,20 @@ def test_lower_layers_do_not_import_upper_ones() -> None:
     assert offenders == []
 
 
+def test_dialects_do_not_import_each_other() -> None:
+    """Each dialect's folder is its own; only ``api/completions.py`` knows two of them."""
+    dialects = ("ollama", "openai", "llamacpp", "tabby")
+    offenders = [
+        (module, name)
+        for module, names in modules().items()
+        for dialect in dialects
+        if module.startswith(f"api/{dialect}/")
+        for name in names
+        if any(name.startswith(f"codefill.api.{other}") for other in dialects if other != dialect)
+    ]
+    assert offenders == []
+    assert all(any(m.startswith(f"api/{d}/") for m in modules()) for d in dialects)
+
+
 def test_the_package_declares_its_public_names() -> None:
     assert codefill.__all__ == sorted(codefill.__all__) and "__version__" in codefill.__all__

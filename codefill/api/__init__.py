@@ -1,1 +1,3 @@
-"""The HTTP layer: one module per dialect, with its wire schemas beside it."""
+"""The HTTP layer: a folder per dialect (``ollama/``, ``openai/``, ``llamacpp/``,
+``tabby/``), each with its wire schemas, its encoder and its routes; beside them the routes
+and helpers that every dialect shares."""

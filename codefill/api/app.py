@@ -23,8 +23,6 @@ from codefill.api import (
     llamacpp,
     observability,
     ollama,
-    ollama_models,
-    ollama_pull,
     openai,
     render,
     tabby,
@@ -82,8 +80,6 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> FastAP
     app.state.metrics = metrics
     dialects = (
         ollama,
-        ollama_models,
-        ollama_pull,
         openai,
         completions,
         llamacpp,

@@ -13,9 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from codefill.api import openai, tabby
-from codefill.api.openai_schemas import CompletionBody
-from codefill.api.tabby_schemas import TabbyCompletionBody
+from codefill.api.openai import routes as openai
+from codefill.api.openai.schemas import CompletionBody
+from codefill.api.tabby import routes as tabby
+from codefill.api.tabby.schemas import TabbyCompletionBody
 from codefill.api.wire import body_schema, parse_model, read_json
 
 __all__ = ["is_tabby", "router"]

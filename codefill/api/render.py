@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from codefill.api.ollama_schemas import GenerateBody
+from codefill.api.ollama.schemas import GenerateBody
 from codefill.api.wire import body_schema, client_of, dumps, read_model
 from codefill.prompt.templates import parts_text
 from codefill.service.registry import DEFAULT_MODEL

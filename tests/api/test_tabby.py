@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from codefill.api.tabby_schemas import CONTEXT_BUDGET_CHARS
+from codefill.api.tabby.schemas import CONTEXT_BUDGET_CHARS
 from codefill.engine.base import Job
 
 REPLY = "if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from codefill.api.llamacpp_encoder import LlamaCppEncoder
-from codefill.api.llamacpp_schemas import InfillBody
+from codefill.api.llamacpp.encoder import LlamaCppEncoder
+from codefill.api.llamacpp.schemas import InfillBody
 from codefill.api.streaming import answer
 from codefill.api.wire import body_schema, client_of, read_model
 from codefill.service.serving import Serving

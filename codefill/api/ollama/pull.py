@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from pydantic import StrictBool
 from starlette.responses import Response
 
-from codefill.api.ollama_schemas import ShowBody
+from codefill.api.ollama.schemas import ShowBody
 from codefill.api.streaming import WatchedStreamingResponse, until_disconnect
 from codefill.api.wire import body_schema, dumps, read_model
 from codefill.errors import CodefillError

@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from codefill.api.openai_encoder import OpenAIEncoder
-from codefill.api.openai_schemas import ChatCompletionBody, CompletionBody
+from codefill.api.openai.encoder import OpenAIEncoder
+from codefill.api.openai.schemas import ChatCompletionBody, CompletionBody
 from codefill.api.streaming import answer
 from codefill.api.wire import body_schema, client_of, dumps, read_model
 from codefill.service.catalog import ModelListing, list_models

@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from codefill import __version__
 from codefill.api.health import engine_state
-from codefill.api.ollama_schemas import ShowBody
+from codefill.api.ollama.schemas import ShowBody
 from codefill.api.wire import body_schema, dumps, read_model
 from codefill.prompt.templates import as_go_template
 from codefill.service.catalog import ModelListing, describe, list_models

@@ -16,8 +16,8 @@ from starlette.responses import Response
 from codefill import __version__
 from codefill.acceptance import MAX_EVENT_BYTES
 from codefill.api.streaming import answer
-from codefill.api.tabby_encoder import TabbyEncoder
-from codefill.api.tabby_schemas import LogEventBody, TabbyCompletionBody
+from codefill.api.tabby.encoder import TabbyEncoder
+from codefill.api.tabby.schemas import LogEventBody, TabbyCompletionBody
 from codefill.api.wire import body_schema, client_of, dumps, read_model
 from codefill.service.registry import DEFAULT_MODEL
 from codefill.service.serving import Serving

@@ -1,6 +1,6 @@
 """The Ollama dialect's generation routes: ``/api/generate`` and ``/api/chat``.
 
-Which format an answer takes (see ``ollama_encoder``): Ollama's native one for the
+Which format an answer takes (see ``encoder``): Ollama's native one for the
 official client libraries (their User-Agent) and for everyone when the server runs with
 ``ollama_format = "native"``; the seed's otherwise. Whether it streams: as the request's
 ``stream`` says; when absent, ``/api/chat`` and the native format stream (as Ollama does),
@@ -12,8 +12,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from codefill.api.ollama_encoder import OllamaEncoder
-from codefill.api.ollama_schemas import ChatBody, GenerateBody, keep_alive_seconds
+from codefill.api.ollama.encoder import OllamaEncoder
+from codefill.api.ollama.schemas import ChatBody, GenerateBody, keep_alive_seconds
 from codefill.api.streaming import answer
 from codefill.api.wire import body_schema, client_of, read_model
 from codefill.service.registry import DEFAULT_MODEL

@@ -3,12 +3,13 @@
 The same llama.vim-style keystrokes as ``benchmarks/llama_server.py`` (at 18 places in three
 standard-library files the cursor lands, the editor asks and the user reads the answer, then
 types 12 keys 80 ms apart; sliding window of 1,600 characters before the cursor and 600
-after, at most 48 tokens, stop at a newline, stale requests dropped), sent to three arms in
+after, at most 48 tokens, stop at a newline, stale requests dropped), sent to four arms in
 turn, one request at a time: the 0.5B and the 1.5B on one codefill server as shipped
-(speculative decoding off), and the 1.5B on a second server with ``speculative = true``.
-Prints last key to done (p50, p95) with ratios against the 0.5B, the share of answers that
-are the rest of the typed line, and in how many places the 1.5B's greedy text was the same
-with and without drafts.
+(speculative decoding off), the 1.5B with 8,192 tokens a slot (as before its profile's
+4,096: a KV shift costs every cell of the cache) on a second server, and the 1.5B with
+``speculative = true`` on a third. Prints last key to done (p50, p95) with ratios against
+the 0.5B, the share of answers that are the rest of the typed line, in how many places the
+1.5B's greedy text was the same with and without drafts, and the last keys' own timings.
 
     .venv/bin/python benchmarks/coder_sizes.py [--places 6] [--files 3]
 """
@@ -24,15 +25,23 @@ from pathlib import Path
 
 import httpx
 from harness import Service, codefill, machine, percentile, save, table
-from llama_server import Answer, Place, pick_places, type_place
+from llama_server import Answer, Place, breakdown, pick_places, type_place
 
 from codefill.builtin import QWEN_CODER, QWEN_CODER_1_5B
 
 ARMS = {  # name: (server, model)
     "0.5B": ("plain", QWEN_CODER),
     "1.5B": ("plain", QWEN_CODER_1_5B),
+    "1.5B, 8,192 a slot": ("wide", QWEN_CODER_1_5B),
     "1.5B + drafts": ("drafting", QWEN_CODER_1_5B),
 }
+# the 1.5B as it was served before its profile's 4,096 tokens a slot
+WIDE = f"""
+[[models]]
+name = "{QWEN_CODER_1_5B}"
+builtin = "{QWEN_CODER_1_5B}"
+context_length = 8192
+"""
 
 
 async def run(
@@ -95,6 +104,13 @@ def report(answers: dict[str, list[Answer]], places: list[Place], args: argparse
         ],
         rows,
     )
+    keys = ("queue_ms", "cache_n", "prompt_n", "prompt_ms", "predicted_n", "predicted_ms")
+    means = {arm: breakdown(got) for arm, got in answers.items()}
+    text += "\n" + table(
+        "the last keys' own timings, means (codefill's `timings`)",
+        ["arm", *keys],
+        [[arm, *(means[arm][key] for key in keys)] for arm in answers],
+    )
     return text + f"\n1.5B greedy text with and without drafts: the same in {same}/{len(places)}\n"
 
 
@@ -115,6 +131,7 @@ def main() -> None:
     servers = {
         "plain": codefill(workdir, config, name="plain"),
         "drafting": codefill(workdir, config + "speculative = true\n", name="drafting"),
+        "wide": codefill(workdir, config + WIDE, name="wide"),
     }
     try:
         for server, model in ARMS.values():  # load (and assemble) before the clock runs

@@ -31,7 +31,9 @@ _DEFAULT = ModelConfig(
 # the same coder under its own name, for a configuration that makes another model the default
 _CODER = ModelConfig(name=QWEN_CODER, builtin=QWEN_CODER, aliases=_CODER_NAMES[1:])
 # The 1.5B ends its middles itself (28 of 32 random spans by its end token; the 0.5B none),
-# so a post-processing cut waits one line for that end (docs/eval/1.5b-oracle-*.md).
+# so a post-processing cut waits one line for that end (docs/eval/1.5b-oracle-*.md). Its
+# KV cache costs 28 KiB a token (the 0.5B's 12), and a keystroke's KV shift rotates every
+# cell, so it gets 4,096 tokens a slot (benchmarks/coder_sizes.py).
 _BUILTINS = (
     ModelConfig(name=SMOLLM2, builtin=SMOLLM2, aliases=("smollm2:135m",)),
     ModelConfig(
@@ -39,6 +41,7 @@ _BUILTINS = (
         builtin=QWEN_CODER_1_5B,
         aliases=("qwen2.5-coder:1.5b",),
         model_end_lines=1,
+        context_length=4096,
     ),
 )
 

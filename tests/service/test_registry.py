@@ -66,3 +66,19 @@ def test_a_configured_default_leaves_the_coder_under_its_own_name() -> None:
     coder = registry.resolve("qwen2.5-coder:0.5b")
     assert (coder.name, coder.builtin) == (QWEN_CODER, QWEN_CODER)
     assert [model.name for model in registry.all()].count(DEFAULT_MODEL) == 1
+
+
+def test_a_built_in_model_without_its_packages_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As on a machine where only the README's first command ran (no `coder-1.5b` extra)."""
+    from codefill.service import registry as module
+
+    monkeypatch.setattr(module, "builtin_available", lambda name: name != QWEN_CODER_1_5B)
+    registry = ModelRegistry(Settings())
+    for name in (QWEN_CODER_1_5B, "qwen2.5-coder:1.5b", "qwen2.5-coder:1.5b:latest"):
+        with pytest.raises(ModelNotFound, match=r"pip install 'codefill\[coder-1.5b\]'"):
+            registry.resolve(name)
+    with pytest.raises(ModelNotFound) as unknown:
+        registry.resolve("nope")
+    assert unknown.value.message == "model 'nope' not found"

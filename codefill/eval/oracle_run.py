@@ -8,6 +8,7 @@ gives what the server would have sent), and the oracle's best cut.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ class OracleRecord:
         )
 
 
+@functools.cache  # one registry per model name, not one per task
 def model_options(model: str) -> PostprocessOptions:
     """The post-processing options a server with no configuration file uses for ``model``
     (its ``model_end_lines``), so that a replay scores what the server would answer."""

@@ -68,9 +68,10 @@ class PostProcessor:
         self._raw = ""  # everything fed, for the report
         self._emitted = 0
         self._final: str | None = None
-        # A rule's final text while the model may still end itself (``model_end``), the
-        # newlines generated so far, and whether the model's end overruled the rule.
+        # A rule's final text while the model may still end itself (``model_end``), its
+        # newlines and those generated so far, and whether the model's end overruled the rule.
         self._held: str | None = None
+        self._held_newlines = 0
         self._newlines = 0
         self._overruled = False
 
@@ -109,8 +110,8 @@ class PostProcessor:
             self._partial = ""
             if not cut or not self._trusts_end():
                 return self._finish()
-            self._held = self._decided()
-        if ended and self._within_hold(self._held):  # the model's own end overrules the cut
+            self._hold_cut()
+        if ended and self._within_hold():  # the model's own end overrules the cut
             self._overruled = True
             raw = cut_end_markers(self._raw) if self._options.end_markers else self._raw
             return self._finish(trim_whitespace(raw, self._context) if self._options.trim else raw)
@@ -140,8 +141,12 @@ class PostProcessor:
         """A rule has cut: finish, or hold the cut while the model may still end itself."""
         if not self._trusts_end():
             return self._finish()
-        self._held = self._decided()
+        self._hold_cut()
         return self._hold()
+
+    def _hold_cut(self) -> None:
+        self._held = self._decided()
+        self._held_newlines = self._held.count("\n")
 
     def _trusts_end(self) -> bool:
         """Whether the model's own end may overrule the cut: an end marker's cut is one."""
@@ -150,17 +155,16 @@ class PostProcessor:
     def _hold(self) -> str:
         """Release what the cut text and the raw text share; end the hold, keeping the cut,
         once the model has written more than ``model_end`` lines past it."""
-        held = self._held or ""
-        if not self._within_hold(held):
+        if not self._within_hold():
             return self._finish()
-        shared = held.rstrip()  # a start of the raw text, as the rules only cut
+        shared = (self._held or "").rstrip()  # a start of the raw text, as the rules only cut
         if len(shared) <= self._emitted or not self._raw.startswith(shared):
             return ""
         out, self._emitted = shared[self._emitted :], len(shared)
         return out
 
-    def _within_hold(self, held: str) -> bool:
-        return self._newlines - held.count("\n") <= self._options.model_end
+    def _within_hold(self) -> bool:
+        return self._newlines - self._held_newlines <= self._options.model_end
 
     def _decided(self) -> str:
         final = self._runner.text()

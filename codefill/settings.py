@@ -158,6 +158,10 @@ class Settings(_Strict):
     keep_alive: float | str = -1
     max_loaded_models: int = Field(default=3, ge=1)
     supersede: bool = True
+    # a completion request for the place the same client asked about a moment ago is held
+    # for 1.5x that gap, at most this long, so that the next key aborts it before it costs
+    # the engine a step (service/typing.py); 0: never held
+    typing_hold_ms: int = Field(default=250, ge=0, le=5000)
     # trim a long prefix's first and a long suffix's last partial line (prompt/windows.py),
     # so that a client's sliding window of characters keeps the KV cache's prefix
     whole_line_windows: bool = True

@@ -14,9 +14,12 @@ def timings(completion: Completion, usage: Usage | None) -> dict[str, Any]:
     """Prompt tokens evaluated and taken from the KV cache, and where the time went (ms).
 
     ``decode_ms`` is llama.cpp's own share of ``prompt_ms + generation_ms`` (the decodes
-    this job was part of); the rest is the scheduler's. ``first_text_ms`` runs from the
-    request's arrival to the first text post-processing let out; ``draft_tokens`` and
-    ``accepted_tokens`` count speculative decoding's drafts and those the model wrote.
+    this job was part of); the rest is the scheduler's. ``queue_ms`` includes ``hold_ms``,
+    the wait the engine was told to give a keystroke in a burst of typing. ``first_text_ms``
+    runs from the request's arrival to the first text post-processing let out;
+    ``draft_tokens`` and ``accepted_tokens`` count speculative decoding's drafts and those
+    the model wrote. A type-ahead answer's usage holds only its own wait for the earlier
+    completion's text (``Completion``).
     """
     usage = usage or Usage()
     cached = 0 if completion.typeahead else usage.cached_tokens
@@ -30,6 +33,7 @@ def timings(completion: Completion, usage: Usage | None) -> dict[str, Any]:
         "dropped_messages": completion.dropped_messages,
         "typeahead": completion.typeahead,
         "queue_ms": round(usage.queue_seconds * 1000, 2),
+        "hold_ms": round(completion.hold_seconds * 1000, 2),
         "prompt_ms": round(usage.prompt_seconds * 1000, 2),
         "generation_ms": round(usage.generation_seconds * 1000, 2),
         "decode_ms": round(usage.decode_seconds * 1000, 2),

@@ -95,6 +95,10 @@ class Job:
     counts them as prompt tokens (so a client sees its prompt's size whether or not it was
     healed). Only an engine whose ``can_heal`` is true honours it; ``text`` is never
     backed off.
+
+    ``hold`` (seconds) keeps the job waiting that long after it is submitted before it may
+    start: a keystroke in a burst of typing is likely superseded by the next one, and a
+    job aborted while held never costs the engine a step (``service/typing.py``).
     """
 
     tokens: tuple[int, ...]
@@ -105,6 +109,7 @@ class Job:
     session: str | None = None
     retype: bytes = b""
     backed_off: int = 0
+    hold: float = 0.0
 
 
 @dataclass(frozen=True)

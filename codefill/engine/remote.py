@@ -215,6 +215,8 @@ class RemoteEngine(Engine):
         self, client: httpx.AsyncClient, job: Job, stream: DeltaStream, progress: _Progress
     ) -> None:
         try:
+            if job.hold > 0:  # a keystroke in a burst: the next one likely cancels it first
+                await asyncio.sleep(job.hold)
             final = await self._attempts(client, job, stream, progress)
         except asyncio.CancelledError:
             final = Delta("", FinishReason.CANCELLED, progress.usage())

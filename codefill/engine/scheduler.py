@@ -3,7 +3,8 @@
 One thread owns the context. Each :meth:`Scheduler.step` reads top to bottom: take new jobs
 and aborts from the inbox, admit waiting jobs into free slots, build one batch (a token for
 every generating job first, then a bounded chunk of pending prompt tokens), decode it, and
-sample for every job whose logits came out. Jobs beyond the slots wait in a bounded queue.
+sample for every job whose logits came out. Jobs beyond the slots wait in a bounded queue;
+a job with a ``hold`` waits there at least that long (a newer keystroke may abort it first).
 
 A generating job's row may carry a draft (``engine/speculation.py``).
 """
@@ -94,8 +95,11 @@ class Scheduler:
     def _run(self) -> None:
         while True:
             with self._lock:
-                while not self._closing and not self._has_work():
-                    self._lock.wait()
+                while not self._closing:
+                    idle = self._idle_for(time.perf_counter())
+                    if idle == 0.0:
+                        break
+                    self._lock.wait(idle)
                 if self._closing:
                     break
             self.stepping_since = time.monotonic()
@@ -110,8 +114,14 @@ class Scheduler:
             self.stepping_since = None
         self._shutdown()
 
-    def _has_work(self) -> bool:
-        return bool(self._waiting or self._aborts) or any(s.active for s in self._slots)
+    def _idle_for(self, now: float) -> float | None:
+        """0 when there is work now; else how long until a held job is due (None: no job)."""
+        if self._aborts or any(s.active for s in self._slots):
+            return 0.0
+        due = [submitted + job.hold for job, _sink, submitted in self._waiting]
+        if not due:
+            return None
+        return max(min(due) - now, 0.0)
 
     def step(self) -> None:
         self._apply_aborts()
@@ -174,15 +184,25 @@ class Scheduler:
             if not free:
                 return
             with self._lock:
-                if not self._waiting:
-                    return
-                job, sink, submitted = self._waiting.popleft()
+                item = self._next_due(time.perf_counter())
+            if item is None:
+                return
+            job, sink, submitted = item
             try:
                 self._start(job, sink, submitted, free)
                 self._on_admit(job.id)
             except Exception as error:
                 log.exception("could not start job %s", job.id)
                 sink(Delta("", FinishReason.STOP, Usage(), error=as_engine_error(error)))
+
+    def _next_due(self, now: float) -> tuple[Job, Sink, float] | None:
+        """Take the oldest waiting job whose hold is over (call with the lock held)."""
+        for index, item in enumerate(self._waiting):
+            job, _sink, submitted = item
+            if submitted + job.hold <= now:
+                del self._waiting[index]
+                return item
+        return None
 
     def _start(self, job: Job, sink: Sink, submitted: float, free: list[Slot]) -> None:
         slot, plan = self._choose_slot(job.tokens, free)

@@ -91,6 +91,7 @@ class Completion:
     dialect: Dialect = Dialect.OLLAMA  # the API it answers in, for telemetry
     typeahead: bool = False
     load_seconds: float = 0.0
+    hold_seconds: float = 0.0  # how long the engine was told to hold it (a typing burst)
     started: float = field(default_factory=time.perf_counter)
     id: str = field(default_factory=new_completion_id)
     created: float = field(default_factory=time.time)
@@ -218,6 +219,11 @@ class Completion:
         if delta.text and self.first_token_at is None:
             self.first_token_at = time.perf_counter()
         self.text += delta.text
+        if self.typeahead and delta.usage is not None:
+            # the usage read is the earlier completion's; this one's own time is its wait
+            waited = time.perf_counter() - self.started
+            own = Usage(completion_tokens=delta.usage.completion_tokens, generation_seconds=waited)
+            delta = dataclasses.replace(delta, usage=own)
         self.final = delta
         if delta.usage and delta.usage.prompt_tokens and not self.typeahead:
             self.prompt_tokens = delta.usage.prompt_tokens  # a remote engine's own count

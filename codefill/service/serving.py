@@ -26,6 +26,7 @@ from codefill.service.repository import RepositoryContext
 from codefill.service.requests import ChatRequest, CompletionRequest
 from codefill.service.sampling import sampling_params, wanted_tokens
 from codefill.service.telemetry import Telemetry
+from codefill.service.typing import TypingBursts
 from codefill.settings import Settings
 
 __all__ = ["Serving"]
@@ -38,6 +39,7 @@ class Serving:
         self.manager = manager
         self.settings: Settings = manager.settings
         self.live = LiveCompletions()
+        self.typing = TypingBursts(self.settings.typing_hold_ms / 1000)
         self.repository = RepositoryContext(self.settings)
         self.telemetry = Telemetry(self.settings) if telemetry is None else telemetry
         self.draining = False
@@ -82,8 +84,12 @@ class Serving:
         if key is not None:
             self.live.supersede(key)
         text_filter = self._filter(request, model, prompt)
+        hold = 0.0
+        if context is not None:
+            typist = session or f"{request.client.address}\x00{request.client.user_agent}"
+            hold = self.typing.hold(typist, context.prefix, context.suffix, started)
         completion = self._launch(
-            model, prompt, request, session, text_filter, (started, load_seconds)
+            model, prompt, request, session, text_filter, (started, load_seconds), hold
         )
         if key is not None:
             self.live.claim(key, completion)
@@ -112,10 +118,12 @@ class Serving:
         session: str | None,
         text_filter: TextFilter | None,
         arrival: tuple[float, float],
+        hold: float = 0.0,
     ) -> Completion:
         """Queue the engine job (a full queue raises here) and start reading its output.
 
-        ``arrival`` is when the request came and how long its model took to load.
+        ``arrival`` is when the request came and how long its model took to load; ``hold``
+        how long the engine waits before starting it (a keystroke in a burst of typing).
         """
         chat = isinstance(request, ChatRequest)
         messages: tuple[tuple[str, str], ...] = ()
@@ -138,6 +146,7 @@ class Serving:
             session=session,
             retype=healing.retype,
             backed_off=healing.removed,
+            hold=hold,
         )
         stream = model.engine.generate(job)
         completion = Completion(
@@ -154,6 +163,7 @@ class Serving:
             dialect=request.dialect,
             started=arrival[0],
             load_seconds=arrival[1],
+            hold_seconds=hold,
         )
         self.live.add(completion.start())
         self.telemetry.track(completion, prompt.fields)

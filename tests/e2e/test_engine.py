@@ -144,6 +144,8 @@ def test_type_ahead_answers_without_model_work(server: Server) -> None:
     assert isinstance(timings, dict)
     assert second["response"] == completion[2:]
     assert timings["typeahead"] is True and timings["evaluated_tokens"] == 0
+    assert timings["prompt_ms"] == timings["decode_ms"] == timings["queue_ms"] == 0
+    assert first["timings"]["prompt_ms"] > 0  # the earlier one's, not reported again
 
 
 @pytest.fixture(scope="module")

@@ -221,6 +221,29 @@ def test_abort_queued_and_running_jobs() -> None:
     scheduler.close()
 
 
+def test_a_held_job_aborted_in_its_hold_never_reaches_the_engine(backend: FakeBackend) -> None:
+    scheduler = make(backend)
+    held, sink = Job((7, 8), hold=0.3), Collector()
+    scheduler.submit(held, sink)
+    time.sleep(0.05)
+    scheduler.abort(held.id)
+    assert sink.final.finish is FinishReason.CANCELLED and sink.text == ""
+    assert backend.batches == []
+    scheduler.close()
+
+
+def test_a_held_job_starts_after_its_hold_while_others_run(backend: FakeBackend) -> None:
+    scheduler = make(backend, slots=2)
+    submitted = time.perf_counter()
+    held, plain = run(scheduler, Job((7,), hold=0.2), Job((9,)))
+    assert held.text == plain.text == "abcde"
+    usage = held.final.usage
+    assert usage is not None and usage.queue_seconds >= 0.2
+    assert backend.batches[0] == [(9, 0, 0, True)]  # the unheld job went first
+    assert time.perf_counter() - submitted >= 0.2
+    scheduler.close()
+
+
 def test_a_sampling_crash_fails_only_that_job(backend: FakeBackend) -> None:
     backend.fail_for_temperature = 0.123
     scheduler = make(backend, slots=2)

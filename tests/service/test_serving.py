@@ -60,8 +60,9 @@ async def test_typing_into_an_answer_follows_it_without_a_new_job() -> None:
     assert isinstance(engine, FakeEngine)
     jobs = len(engine.jobs)
     typed = await service.start(request(f"{PREFIX}ret <SUF> \n <MID>"))
-    text, _ = await typed.collect()
+    text, final = await typed.collect()
     assert text == "urn a + b" and typed.typeahead and len(engine.jobs) == jobs
+    assert final.usage is not None and final.usage.prompt_seconds == 0  # no model work
 
 
 async def test_a_newer_request_from_the_session_supersedes_the_older() -> None:
@@ -74,6 +75,20 @@ async def test_a_newer_request_from_the_session_supersedes_the_older() -> None:
     assert service.live.superseded == 1 and not new.done
     new.cancel()
     await reader.aclose()
+
+
+async def test_a_keystroke_right_after_one_at_the_same_place_is_held() -> None:
+    service = serving(reply="x" * 400, delay=0.01, typeahead=False)
+    first = await service.start(request())
+    second = await service.start(request(f"{PREFIX}r <SUF> \n <MID>"))
+    elsewhere = await service.start(request(PROMPT.replace("<SUF> ", "<SUF> \nx = 1")))
+    engine = (await service.manager.get("default")).engine
+    assert isinstance(engine, FakeEngine)
+    holds = [job.hold for job in engine.jobs]
+    assert holds[0] == 0.0 and 0.0 < holds[1] <= 0.25 and holds[2] == 0.0
+    assert second.hold_seconds == holds[1]
+    for completion in (first, second, elsewhere):
+        completion.cancel()
 
 
 async def test_chat_goes_the_same_way_without_post_processing() -> None:

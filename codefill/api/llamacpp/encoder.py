@@ -78,6 +78,7 @@ class LlamaCppEncoder:
                 "draft_n_accepted": ours["accepted_tokens"],
                 # codefill's own, beside llama.cpp's names: where the rest of the time went
                 "queue_ms": ours["queue_ms"],
+                "hold_ms": ours["hold_ms"],
                 "decode_ms": ours["decode_ms"],
                 "postprocess_ms": ours["postprocess_ms"],
                 "first_text_ms": ours["first_text_ms"],

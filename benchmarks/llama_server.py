@@ -35,6 +35,7 @@ import json
 import os
 import random
 import subprocess
+import sys
 import sysconfig
 import tempfile
 import time
@@ -43,7 +44,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import Service, codefill, cpu_name, free_port, machine, percentile, save, start, table
+from harness import (
+    Service,
+    codefill,
+    cpu_name,
+    free_port,
+    machine,
+    median,
+    percentile,
+    save,
+    start,
+    table,
+)
 
 from codefill.builtin import QWEN_CODER, resolve_builtin
 
@@ -65,7 +77,7 @@ def llama_server_binary(given: str | None) -> Path:
     binary = folder / "llama-server"
     if not binary.exists():
         print(f"building llama-server into {folder} (about ten minutes, once)", flush=True)
-        subprocess.run([str(BUILD_TOOL), str(Path(os.sys.executable)), str(folder)], check=True)
+        subprocess.run([str(BUILD_TOOL), sys.executable, str(folder)], check=True)
     return binary
 
 
@@ -203,6 +215,7 @@ def breakdown(answers: list[Answer]) -> dict[str, float]:
     """Mean of the last keys' own timings, in llama.cpp's names (codefill adds its own)."""
     keys = (
         "queue_ms",
+        "hold_ms",
         "cache_n",
         "prompt_n",
         "prompt_ms",
@@ -272,8 +285,8 @@ def report_keystrokes(answers: dict[str, list[Answer]], places: list[Place], arg
 SUBJECTS = ["a binary search", "a stack", "a queue", "a trie", "a heap", "an LRU cache"]
 
 
-async def clients(service: Service, args: argparse.Namespace) -> tuple[float, float, int]:
-    """(tokens/s, p95 latency, tokens) of ``args.clients`` clients."""
+async def clients(service: Service, args: argparse.Namespace) -> tuple[float, list[float], int]:
+    """(tokens/s, latencies, tokens) of ``args.clients`` clients."""
 
     async def one(http: httpx.AsyncClient, client: int) -> tuple[list[float], int]:
         latencies, produced = [], 0
@@ -299,7 +312,7 @@ async def clients(service: Service, args: argparse.Namespace) -> tuple[float, fl
         wall = time.perf_counter() - started
     latencies = [x for got, _ in results for x in got]
     tokens = sum(n for _, n in results)
-    return tokens / wall, percentile(latencies, 0.95), tokens
+    return tokens / wall, latencies, tokens
 
 
 # --- prompt evaluation and one stream --------------------------------------------------
@@ -373,6 +386,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--requests", type=int, default=6, help="per client")
     parser.add_argument("--sizes", default="400,800,1500,3300,4000")
+    parser.add_argument("--rounds", type=int, default=2, help="of the clients and prompt parts")
     parser.add_argument("--config", default="", help="extra codefill settings (TOML lines)")
     args = parser.parse_args()
     parts = [p.strip() for p in args.parts.split(",")]
@@ -393,42 +407,76 @@ def main() -> None:
             got = asyncio.run(keystrokes(services, places, args))
             report.append(report_keystrokes(got, places, args))
         if "clients" in parts:
-            rows = []
-            for name, service in services.items():
-                rate, p95, tokens = asyncio.run(clients(service, args))
-                rows.append([name, rate, p95, tokens])
-            peer_rate, peer_p95 = rows[1][1], rows[1][2]
-            for row in rows:
-                row += [row[1] / peer_rate, row[2] / peer_p95]
-            report.append(
-                table(
-                    f"{args.clients} clients, {args.requests} whole 64-token completions each "
-                    "(post-processing off)",
-                    ["server", "tokens/s", "p95 s", "tokens", "tokens/s ratio", "p95 ratio"],
-                    rows,
-                )
-            )
+            report.append(client_rounds(services, args))
         if "prompt" in parts:
-            text = source_text()
-            sizes = [int(s) for s in args.sizes.split(",")]
-            rows = []
-            for tag, size in enumerate(sizes):
-                rates = {name: prompt_rate(s, text, size, tag) for name, s in services.items()}
-                ours, theirs = rates["codefill"], rates["llama-server"]
-                rows.append([ours[1], ours[0], theirs[1], theirs[0], ours[0] / theirs[0]])
-            report.append(
-                table(
-                    "prompt evaluation alone (max 1 token, nothing cached), as each server reports",
-                    ["codefill tokens", "codefill tok/s", "peer tokens", "peer tok/s", "ratio"],
-                    rows,
-                )
-            )
+            report.append(prompt_rounds(services, args))
         if "stream" in parts:
             report.append(streams(services, workdir, threads, config))
     finally:
         for service in services.values():
             service.stop()
     save("llama_server", "\n".join(report))
+
+
+def in_turn(services: dict[str, Service], round_: int) -> list[tuple[str, Service]]:
+    """The servers in this round's order: each goes first in every other round."""
+    order = list(services.items())
+    return order if round_ % 2 == 0 else order[::-1]
+
+
+def client_rounds(services: dict[str, Service], args: argparse.Namespace) -> str:
+    """The 4-client part, ``args.rounds`` times, the servers taking turns to go first."""
+    walls: dict[str, float] = dict.fromkeys(services, 0.0)
+    tokens: dict[str, int] = dict.fromkeys(services, 0)
+    latencies: dict[str, list[float]] = {name: [] for name in services}
+    for round_ in range(args.rounds):
+        for name, service in in_turn(services, round_):
+            speed, got, produced = asyncio.run(clients(service, args))
+            walls[name] += produced / speed
+            tokens[name] += produced
+            latencies[name] += got
+    rate = {name: tokens[name] / walls[name] for name in services}
+    p95 = {name: percentile(latencies[name], 0.95) for name in services}
+    rows = [
+        [
+            name,
+            rate[name],
+            p95[name],
+            tokens[name],
+            rate[name] / rate["llama-server"],
+            p95[name] / p95["llama-server"],
+        ]
+        for name in services
+    ]
+    return table(
+        f"{args.clients} clients, {args.requests} whole 64-token completions each "
+        f"(post-processing off), {args.rounds} rounds taking turns",
+        ["server", "tokens/s", "p95 s", "tokens", "tokens/s ratio", "p95 ratio"],
+        rows,
+    )
+
+
+def prompt_rounds(services: dict[str, Service], args: argparse.Namespace) -> str:
+    """Prompt evaluation by size, the median of ``args.rounds`` rounds taking turns."""
+    text = source_text()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rates: dict[tuple[str, int], list[tuple[float, int]]] = {}
+    for round_ in range(args.rounds):
+        for tag, size in enumerate(sizes):
+            for name, service in in_turn(services, round_ + tag):
+                tag_ = tag + round_ * len(sizes)  # another text each round: nothing cached
+                rates.setdefault((name, size), []).append(prompt_rate(service, text, size, tag_))
+    rows = []
+    for size in sizes:
+        ours, theirs = rates[("codefill", size)], rates[("llama-server", size)]
+        mine, peer = median([r for r, _ in ours]), median([r for r, _ in theirs])
+        rows.append([ours[0][1], mine, theirs[0][1], peer, mine / peer])
+    return table(
+        f"prompt evaluation alone (max 1 token, nothing cached), as each server reports; "
+        f"median of {args.rounds} rounds taking turns",
+        ["codefill tokens", "codefill tok/s", "peer tokens", "peer tok/s", "ratio"],
+        rows,
+    )
 
 
 def streams(services: dict[str, Service], workdir: Path, threads: int, config: str) -> str:

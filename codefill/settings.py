@@ -122,6 +122,11 @@ class Settings(_Strict):
     # tokens in front of it the chunk is computed again, so answers do not drift.
     reuse_max_drift: int = Field(default=256, ge=0)
     reuse_margin: int = Field(default=16, ge=0)  # tokens at a moved chunk's front recomputed
+    # tokens idle slots keep cached, all together: llama.cpp's attention scans every used
+    # cell of the shared cache on every decode, so idle caches slow everyone (9,000 idle
+    # cells: +20-30% a generated token, +35% prompt time); past this the least recently used
+    # idle slots forget theirs
+    idle_cache_tokens: int = Field(default=2048, ge=0)
     # speculative decoding with drafts looked up in the context (engine/drafts.py); off by
     # default: on two cores a draft's rows cost nearly a decode each, and it did not pay
     # (docs/keystroke-latency.md)

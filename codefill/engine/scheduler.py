@@ -224,6 +224,19 @@ class Scheduler:
         slot.active = active
         if active.held and active.held[0][0] == active.next_pos:
             self._restore(slot)
+        self._trim_idle()
+
+    def _trim_idle(self) -> None:
+        """Forget the least recently used idle slots' caches past ``idle_cache_tokens``:
+        every decode's attention scans all used cells of the shared cache, idle or not."""
+        idle = [slot for slot in self._slots if slot.active is None and slot.cached]
+        idle.sort(key=lambda slot: slot.last_used)
+        total = sum(len(slot.cached) for slot in idle)
+        for slot in idle:
+            if total <= self._config.idle_cache_tokens:
+                return
+            total -= len(slot.cached)
+            self._forget(slot)
 
     def _choose_slot(self, prompt: tuple[int, ...], free: list[Slot]) -> tuple[Slot, ReusePlan]:
         best: tuple[int, float] | None = None
@@ -376,7 +389,7 @@ class Scheduler:
             self._finish(slot, FinishReason.LENGTH)
 
     def _forget(self, slot: Slot) -> None:
-        """Drop a slot's cache after a failed decode left it in an unknown state."""
+        """Drop a slot's cache: a failed decode left it unknown, or idle caches grew."""
         self._backend.kv_remove(slot.seq, -1, -1)
         self._backend.kv_remove(slot.scratch, -1, -1)
         slot.cached.clear()
@@ -406,6 +419,7 @@ class Scheduler:
         self._speculation.remember(active)
         slot.active = None
         slot.last_used = now
+        self._trim_idle()
         active.sink(Delta(tail, reason, usage, error))
 
     def _shutdown(self) -> None:

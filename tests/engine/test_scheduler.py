@@ -244,6 +244,17 @@ def test_a_held_job_starts_after_its_hold_while_others_run(backend: FakeBackend)
     scheduler.close()
 
 
+def test_idle_slots_forget_their_caches_past_the_budget_oldest_first(
+    backend: FakeBackend,
+) -> None:
+    scheduler = make(backend, slots=3, idle_cache_tokens=20)
+    run(scheduler, Job(tuple(range(100, 110))))  # slot 0 keeps 10 prompt + 4 written tokens
+    assert (0, -1, -1) not in backend.removed  # 14 idle tokens: within the budget
+    run(scheduler, Job(tuple(range(200, 203))))  # slot 1: 7 more, 21 in all
+    scheduler.close()
+    assert (0, -1, -1) in backend.removed and (1, -1, -1) not in backend.removed
+
+
 def test_a_sampling_crash_fails_only_that_job(backend: FakeBackend) -> None:
     backend.fail_for_temperature = 0.123
     scheduler = make(backend, slots=2)

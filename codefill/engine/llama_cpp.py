@@ -46,6 +46,8 @@ class Sampler:
                     params.presence_penalty,
                 ),
             )
+        # plain greedy needs no chain at all: the backend takes the logits' argmax itself
+        self.greedy = params.temperature <= 0 and not penalised
         if params.temperature <= 0:
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
         else:
@@ -165,11 +167,18 @@ class LlamaBackend(Vocabulary):
         assert isinstance(sampler, Sampler)
         if retype:
             self._constrain(index, retype)
+        if sampler.greedy:
+            # the same token as llama.cpp's greedy sampler (the first of the largest
+            # logits), without copying every logit into a candidates array first
+            return int(self._logits(index).argmax())
         return int(lib.llama_sampler_sample(sampler.handle, self._ctx, index))
 
-    def margin(self, index: int) -> float:
+    def _logits(self, index: int) -> np.ndarray:
         pointer = lib.llama_get_logits_ith(self._ctx, index)
-        logits = np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+        return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+
+    def margin(self, index: int) -> float:
+        logits = self._logits(index)
         best = int(logits.argmax())
         top = float(logits[best])
         logits[best] = -np.inf
@@ -180,8 +189,7 @@ class LlamaBackend(Vocabulary):
     def _constrain(self, index: int, retype: bytes) -> None:
         """Token healing: give every token that cannot re-type ``retype`` a logit of -inf,
         in place, so whatever the sampler chain does next it picks an allowed token."""
-        pointer = lib.llama_get_logits_ith(self._ctx, index)
-        logits = np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+        logits = self._logits(index)
         allowed = self._index.allowed(retype)
         kept = logits[allowed]
         logits.fill(-np.inf)

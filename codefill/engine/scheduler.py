@@ -20,7 +20,7 @@ from collections.abc import Callable
 from codefill.engine.backend import Backend
 from codefill.engine.base import Delta, FinishReason, Job, Usage, check_prompt
 from codefill.engine.healing import advance
-from codefill.engine.reuse import ReusePlan, plan_reuse
+from codefill.engine.placement import apply_plan, choose_slot, restore
 from codefill.engine.slots import Batch, RunningJob, Sink, Slot, State
 from codefill.engine.speculation import Speculation
 from codefill.engine.stop_strings import StopMatcher
@@ -30,10 +30,6 @@ from codefill.settings import Settings
 __all__ = ["Scheduler"]
 
 log = logging.getLogger("codefill.scheduler")
-
-# Where moved chunks wait between their two shifts: past any real position (llama.cpp
-# adds the two shifts up before the next decode, so only the net move is applied).
-_PARKED = 1 << 28
 
 
 class Scheduler:
@@ -176,7 +172,7 @@ class Scheduler:
                 self._backend.decode(tokens, positions, [slot.seq] * take, [False] * take)
                 slot.cached.extend(tokens)
                 active.next_pos += take
-            self._restore(slot)
+            restore(self._backend, slot)
 
     def _admit(self) -> None:
         while True:
@@ -205,8 +201,8 @@ class Scheduler:
         return None
 
     def _start(self, job: Job, sink: Sink, submitted: float, free: list[Slot]) -> None:
-        slot, plan = self._choose_slot(job.tokens, free)
-        held = self._apply_plan(slot, job.tokens, plan)
+        slot, plan = choose_slot(job.tokens, free, self._config, self._backend.can_shift)
+        held = apply_plan(self._backend, slot, plan)
         sampler = self._backend.new_sampler(job.sampling)
         active = RunningJob(
             job=job,
@@ -223,7 +219,7 @@ class Scheduler:
         )
         slot.active = active
         if active.held and active.held[0][0] == active.next_pos:
-            self._restore(slot)
+            restore(self._backend, slot)
         self._trim_idle()
 
     def _trim_idle(self) -> None:
@@ -237,58 +233,6 @@ class Scheduler:
                 return
             total -= len(slot.cached)
             self._forget(slot)
-
-    def _choose_slot(self, prompt: tuple[int, ...], free: list[Slot]) -> tuple[Slot, ReusePlan]:
-        best: tuple[int, float] | None = None
-        choice: tuple[Slot, ReusePlan] | None = None
-        for slot in free:
-            plan = plan_reuse(
-                slot.cached,
-                prompt,
-                min_chunk=self._config.reuse_min_chunk,
-                can_shift=self._backend.can_shift,
-                margin=self._config.reuse_margin,
-            )
-            if plan.chunks and slot.drift + plan.changed > self._config.reuse_max_drift:
-                plan = ReusePlan(plan.keep)
-            score = (plan.reused, -slot.last_used)
-            if best is None or score > best:
-                best, choice = score, (slot, plan)
-        assert choice is not None
-        return choice
-
-    def _apply_plan(
-        self, slot: Slot, prompt: tuple[int, ...], plan: ReusePlan
-    ) -> list[tuple[int, int]]:
-        """Trim the slot's sequence to ``plan.keep`` and park the moved chunks, shifted to
-        their new positions, in the scratch sequence (far away first, so that no chunk's
-        move can catch another chunk's cells)."""
-        backend = self._backend
-        backend.kv_remove(slot.scratch, -1, -1)
-        for old, _new, length in plan.chunks:
-            backend.kv_copy(slot.seq, slot.scratch, old, old + length)
-        backend.kv_remove(slot.seq, plan.keep, -1)
-        for old, _new, length in plan.chunks:
-            backend.kv_shift(slot.scratch, old, old + length, _PARKED)
-        for old, new, length in plan.chunks:
-            backend.kv_shift(
-                slot.scratch, _PARKED + old, _PARKED + old + length, new - old - _PARKED
-            )
-        slot.drift = slot.drift + plan.changed if plan.chunks else 0
-        del slot.cached[plan.keep :]
-        return [(new, new + length) for _old, new, length in plan.chunks]
-
-    def _restore(self, slot: Slot) -> None:
-        """Copy parked chunks back once the tokens before them exist in the sequence."""
-        active = slot.active
-        assert active is not None
-        while active.held and active.held[0][0] == active.next_pos:
-            start, end = active.held.pop(0)
-            self._backend.kv_copy(slot.scratch, slot.seq, start, end)
-            slot.cached.extend(active.prompt[start:end])
-            active.next_pos = end
-        if not active.held:
-            self._backend.kv_remove(slot.scratch, -1, -1)
 
     def _build_batch(self) -> Batch:
         batch = Batch()
@@ -351,7 +295,7 @@ class Scheduler:
         for slot in self._slots:
             active = slot.active
             if active and active.held and active.next_pos == active.held[0][0]:
-                self._restore(slot)
+                restore(self._backend, slot)
 
     def _sample(self, active: RunningJob, index: int) -> int:
         if active.retype:  # token healing: constrained until the backed-off bytes are back

@@ -124,7 +124,7 @@ class Settings(_Strict):
     reuse_margin: int = Field(default=16, ge=0)  # tokens at a moved chunk's front recomputed
     # tokens idle slots keep cached, all together: llama.cpp's attention scans every used
     # cell of the shared cache on every decode, so idle caches slow everyone (9,000 idle
-    # cells: +20-30% a generated token, +35% prompt time); past this the least recently used
+    # cells: +16% a generated token, +44% prompt time); past this the least recently used
     # idle slots forget theirs
     idle_cache_tokens: int = Field(default=2048, ge=0)
     # speculative decoding with drafts looked up in the context (engine/drafts.py); off by

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 from harness import Service, codefill, machine, percentile, save, table
-from llama_server import Answer, Place, breakdown, pick_places, type_place
+from llama_server import Answer, Place, add_keystroke_arguments, breakdown, pick_places, type_place
 
 from codefill.builtin import QWEN_CODER, QWEN_CODER_1_5B
 
@@ -116,13 +116,7 @@ def report(answers: dict[str, list[Answer]], places: list[Place], args: argparse
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=3)
-    parser.add_argument("--places", type=int, default=6, help="places per file")
-    parser.add_argument("--keys", type=int, default=12)
-    parser.add_argument("--gap", type=float, default=0.08)
-    parser.add_argument("--prefix-chars", type=int, default=1600)
-    parser.add_argument("--suffix-chars", type=int, default=600)
-    parser.add_argument("--tokens", type=int, default=48)
+    add_keystroke_arguments(parser)
     args = parser.parse_args()
     threads = os.cpu_count() or 1
     workdir = Path(tempfile.mkdtemp(prefix="codefill-coder-sizes-"))

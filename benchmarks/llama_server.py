@@ -144,6 +144,17 @@ def pick_places(files: int, per_file: int, keys: int) -> list[Place]:
     return places
 
 
+def add_keystroke_arguments(parser: argparse.ArgumentParser) -> None:
+    """The keystroke part's knobs, shared by the benchmarks that type as it does."""
+    parser.add_argument("--files", type=int, default=3)
+    parser.add_argument("--places", type=int, default=6, help="places per file")
+    parser.add_argument("--keys", type=int, default=12)
+    parser.add_argument("--gap", type=float, default=0.08)
+    parser.add_argument("--prefix-chars", type=int, default=1600)
+    parser.add_argument("--suffix-chars", type=int, default=600)
+    parser.add_argument("--tokens", type=int, default=48)
+
+
 def infill_body(place: Place, typed: int, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "model": getattr(args, "model", MODEL),
@@ -376,13 +387,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default=",".join(PARTS))
     parser.add_argument("--llama-server", help="a llama-server binary (default: build, cache)")
-    parser.add_argument("--files", type=int, default=3)
-    parser.add_argument("--places", type=int, default=6, help="places per file")
-    parser.add_argument("--keys", type=int, default=12)
-    parser.add_argument("--gap", type=float, default=0.08)
-    parser.add_argument("--prefix-chars", type=int, default=1600)
-    parser.add_argument("--suffix-chars", type=int, default=600)
-    parser.add_argument("--tokens", type=int, default=48)
+    add_keystroke_arguments(parser)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--requests", type=int, default=6, help="per client")
     parser.add_argument("--sizes", default="400,800,1500,3300,4000")

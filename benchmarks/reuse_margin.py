@@ -19,20 +19,14 @@ import tempfile
 from pathlib import Path
 
 from harness import machine, percentile, save, table
-from llama_server import MODEL, codefill_server, keystrokes, pick_places
+from llama_server import MODEL, add_keystroke_arguments, codefill_server, keystrokes, pick_places
 
 ARMS = {"margin 16": "", "margin 4": "reuse_margin = 4", "fresh": "reuse_min_chunk = 0"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=3)
-    parser.add_argument("--places", type=int, default=6, help="places per file")
-    parser.add_argument("--keys", type=int, default=12)
-    parser.add_argument("--gap", type=float, default=0.08)
-    parser.add_argument("--prefix-chars", type=int, default=1600)
-    parser.add_argument("--suffix-chars", type=int, default=600)
-    parser.add_argument("--tokens", type=int, default=48)
+    add_keystroke_arguments(parser)
     args = parser.parse_args()
     args.model = MODEL
     workdir = Path(tempfile.mkdtemp(prefix="codefill-reuse-margin-"))

@@ -22,8 +22,8 @@ def timings(completion: Completion, usage: Usage | None) -> dict[str, Any]:
     completion's text (``Completion``).
     """
     usage = usage or Usage()
-    cached = 0 if completion.typeahead else usage.cached_tokens
-    evaluated = 0 if completion.typeahead else max(usage.prompt_tokens - cached, 0)
+    cached = usage.cached_tokens
+    evaluated = max(usage.prompt_tokens - cached, 0)
     return {
         "prompt_tokens": completion.prompt_tokens,
         "cached_tokens": cached,
